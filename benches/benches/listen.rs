@@ -1,0 +1,2 @@
+//! Placeholder until the listen bench lands.
+fn main() {}

@@ -1,0 +1,2 @@
+//! The `performia` command.
+fn main() {}
