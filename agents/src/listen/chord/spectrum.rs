@@ -1,0 +1,247 @@
+//! From a window of the decimated signal to chroma: FFT, spectral peaks with interpolated frequency, pitch classes.
+
+use std::sync::Arc;
+
+use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
+
+use super::front::HISTORY;
+
+/// Lowest frequency mapped to chroma: just under drop-D's low D (73 Hz).
+const LOW_HZ: f32 = 70.0;
+/// Highest frequency mapped to chroma: above it partials are dense and mostly repeat what lower ones said.
+const HIGH_HZ: f32 = 2_000.0;
+
+/// Most spectral peaks kept per window (lowest first).
+const MAX_PEAKS: usize = 96;
+/// The semitone grid peaks are gathered on starts at E2, the guitar's lowest string.
+const GRID_LOW_MIDI: usize = 40;
+/// Grid length: up to 2 kHz and a little more.
+const GRID_LEN: usize = 60;
+/// Candidate notes: E2 up to A5.
+const NOTE_CANDIDATES: usize = 42;
+/// Semitones above a note of its harmonics 1..=8.
+const HARMONIC_SEMITONES: [usize; 8] = [0, 12, 19, 24, 28, 31, 34, 36];
+/// Weights of harmonics 1..=8 in a note's salience; falling, so a note an octave too low does not win.
+const HARMONIC_WEIGHTS: [f32; 8] = [1.0, 0.75, 0.6, 0.5, 0.45, 0.4, 0.35, 0.33];
+/// Most notes read from one window (six strings).
+const MAX_NOTES: usize = 6;
+/// A note weaker than this share of the strongest one is not heard.
+const NOTE_FLOOR: f32 = 0.1;
+/// The bass is the lowest note at least this share of the strongest one.
+const BASS_FLOOR: f32 = 0.3;
+
+/// Chroma of one analysis window.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Chroma {
+    /// Energy per pitch class (C = 0) over the whole range.
+    pub full: [f32; 12],
+    /// The lowest clear note's pitch class (1.0 there, 0 elsewhere).
+    pub bass: [f32; 12],
+    /// Mean-square level of the window.
+    pub power: f32,
+    /// Number of notes heard.
+    pub peaks: u32,
+}
+
+/// FFT plan and buffers, all made in `new`.
+pub struct Spectrum {
+    fft: Arc<dyn RealToComplex<f32>>,
+    hann: Vec<f32>,
+    input: Vec<f32>,
+    bins: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    mags: Vec<f32>,
+    sorted: Vec<f32>,
+    peaks: Vec<(f32, f32)>,
+    grid: Vec<f32>,
+    bin_hz: f32,
+    low_bin: usize,
+    high_bin: usize,
+}
+
+impl Spectrum {
+    pub fn new(rate: f32) -> Self {
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(HISTORY);
+        let input = fft.make_input_vec();
+        let bins = fft.make_output_vec();
+        let scratch = fft.make_scratch_vec();
+        // A periodic Hann table, read with a stride for shorter windows.
+        let hann = (0..HISTORY)
+            .map(|i| 0.5 - 0.5 * (2.0 * core::f32::consts::PI * i as f32 / HISTORY as f32).cos())
+            .collect();
+        let bin_hz = rate / HISTORY as f32;
+        let high_bin = ((HIGH_HZ / bin_hz) as usize + 2).min(HISTORY / 2 - 1);
+        let low_bin = ((LOW_HZ / bin_hz) as usize).max(2).min(high_bin);
+        Self {
+            fft,
+            hann,
+            input,
+            bins,
+            scratch,
+            mags: vec![0.0; HISTORY / 2 + 1],
+            sorted: vec![0.0; HISTORY / 2 + 1],
+            peaks: vec![(0.0, 0.0); MAX_PEAKS],
+            grid: vec![0.0; GRID_LEN],
+            bin_hz,
+            low_bin,
+            high_bin,
+        }
+    }
+
+    /// Window input: the caller fills `window_input()[..len]` with the newest `len` samples, oldest first.
+    pub fn window_input(&mut self) -> &mut [f32] {
+        &mut self.input
+    }
+
+    /// Analyses the first `len` samples of the window input (zero-padding the rest).
+    pub fn analyse(&mut self, len: usize) -> Chroma {
+        let len = len.clamp(16, HISTORY);
+        let mut power = 0.0f32;
+        for (i, x) in self.input.iter_mut().enumerate() {
+            if i < len {
+                power += *x * *x;
+                let w = self.hann.get(i * HISTORY / len).copied().unwrap_or(0.0);
+                *x *= w;
+            } else {
+                *x = 0.0;
+            }
+        }
+        power /= len as f32;
+        let mut chroma = Chroma {
+            power,
+            ..Chroma::default()
+        };
+        if self
+            .fft
+            .process_with_scratch(&mut self.input, &mut self.bins, &mut self.scratch)
+            .is_err()
+        {
+            return chroma;
+        }
+        for (m, c) in self.mags.iter_mut().zip(self.bins.iter()) {
+            let v = c.norm();
+            *m = if v.is_finite() { v } else { 0.0 };
+        }
+        let (lo, hi) = (self.low_bin, self.high_bin);
+        let Some(band) = self.mags.get(lo..=hi) else {
+            return chroma;
+        };
+        // The noise floor is the band's median magnitude; a peak must stand well above it and within 40 dB of the top.
+        let n = band.len();
+        let Some(sorted) = self.sorted.get_mut(..n) else {
+            return chroma;
+        };
+        sorted.copy_from_slice(band);
+        let (_, median, _) = sorted.select_nth_unstable_by(n / 2, |a, b| a.total_cmp(b));
+        let median = *median;
+        let top = band.iter().fold(0.0f32, |a, &b| a.max(b));
+        if top <= 1e-12 {
+            return chroma;
+        }
+        let threshold = (4.0 * median).max(top * 0.01);
+        // A peak must dominate half a main lobe each side, so side lobes and ripple of short windows do not count.
+        let reach = (HISTORY / len).clamp(1, 16);
+        let mut count = 0;
+        for k in lo..=hi {
+            let b = self.mags.get(k).copied().unwrap_or(0.0);
+            if b <= threshold {
+                continue;
+            }
+            let lo_k = k.saturating_sub(reach);
+            let hi_k = (k + reach).min(self.mags.len() - 1);
+            let mut is_peak = true;
+            for j in lo_k..=hi_k {
+                let m = self.mags.get(j).copied().unwrap_or(0.0);
+                if (j < k && m >= b) || (j > k && m > b) {
+                    is_peak = false;
+                    break;
+                }
+            }
+            if !is_peak {
+                continue;
+            }
+            // Parabolic interpolation on log magnitude for the true frequency.
+            let a = self.mags.get(k - 1).copied().unwrap_or(0.0).max(1e-20).ln();
+            let c = self.mags.get(k + 1).copied().unwrap_or(0.0).max(1e-20).ln();
+            let lb = b.ln();
+            let denom = a - 2.0 * lb + c;
+            let p = if denom.abs() > 1e-12 {
+                (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
+            } else {
+                0.0
+            };
+            let hz = (k as f32 + p) * self.bin_hz;
+            if !(LOW_HZ..=HIGH_HZ).contains(&hz) {
+                continue;
+            }
+            // Compressed magnitude: loud low strings must not drown the thin top strings that carry the third.
+            let weight = (b / top).sqrt();
+            if let Some(slot) = self.peaks.get_mut(count) {
+                *slot = (hz, weight);
+                count += 1;
+            }
+        }
+        self.transcribe(count, &mut chroma);
+        chroma
+    }
+
+    /// Finds the notes that explain the peaks, strongest first (iterative estimation and cancellation, after
+    /// Klapuri): each candidate note's salience is the weighted sum of the peaks at its harmonics; the winner
+    /// votes for its pitch class and its harmonics are removed before the next round. A string then counts once,
+    /// and its 3rd, 5th and 7th harmonics do not pass for a fifth, a third and a seventh.
+    fn transcribe(&mut self, count: usize, chroma: &mut Chroma) {
+        self.grid.iter_mut().for_each(|v| *v = 0.0);
+        for &(hz, weight) in self.peaks.iter().take(count) {
+            let midi = 69.0 + 12.0 * (hz / 440.0).log2();
+            let index = midi.round() - GRID_LOW_MIDI as f32;
+            if index >= 0.0 {
+                if let Some(v) = self.grid.get_mut(index as usize) {
+                    *v += weight;
+                }
+            }
+        }
+        let mut first = 0.0f32;
+        let mut lowest_note = usize::MAX;
+        for _ in 0..MAX_NOTES {
+            let mut best = (0usize, 0.0f32);
+            for n in 0..NOTE_CANDIDATES {
+                let mut salience = 0.0;
+                for (&offset, &w) in HARMONIC_SEMITONES.iter().zip(HARMONIC_WEIGHTS.iter()) {
+                    salience += w * self.grid.get(n + offset).copied().unwrap_or(0.0);
+                }
+                if salience > best.1 {
+                    best = (n, salience);
+                }
+            }
+            let (note, salience) = best;
+            if first == 0.0 {
+                first = salience;
+            }
+            if salience <= 1e-9 || salience < NOTE_FLOOR * first {
+                break;
+            }
+            for &offset in HARMONIC_SEMITONES.iter() {
+                if let Some(v) = self.grid.get_mut(note + offset) {
+                    *v = 0.0;
+                }
+            }
+            let pc = (note + GRID_LOW_MIDI) % 12;
+            if let Some(v) = chroma.full.get_mut(pc) {
+                *v += salience;
+            }
+            if note < lowest_note && salience >= BASS_FLOOR * first {
+                lowest_note = note;
+            }
+            chroma.peaks += 1;
+        }
+        if let Some(v) = chroma
+            .bass
+            .get_mut((lowest_note.wrapping_add(GRID_LOW_MIDI)) % 12)
+        {
+            if lowest_note != usize::MAX {
+                *v = 1.0;
+            }
+        }
+    }
+}
