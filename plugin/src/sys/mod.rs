@@ -1,0 +1,30 @@
+//! The one place that touches the server's raw interface: the bindgen bindings, the exported entry points,
+//! and the thin layer that turns the server's raw pointers into the safe types of [`crate::ugen`].
+//!
+//! **Invariant:** all of the plugin's `unsafe` lives under this module; every UGen above it is safe code.
+//! Each `unsafe` block says why it holds in a `// SAFETY:` comment.
+
+pub mod bindings;
+mod exports;
+mod table;
+pub(crate) mod unit;
+
+pub(crate) use table::print_line;
+
+
+use bindings::{SndBuf, Unit, World};
+
+// The layouts the server was compiled with (docs/sc-plugin-facts.md §3). A build for the wrong server would read
+// buffers and buses at the wrong offsets without any error, so the two flavours are pinned here.
+#[cfg(feature = "supernova")]
+const _: () = assert!(size_of::<World>() == 384 && size_of::<SndBuf>() == 64);
+#[cfg(not(feature = "supernova"))]
+const _: () = assert!(size_of::<World>() == 368 && size_of::<SndBuf>() == 56);
+const _: () = assert!(size_of::<Unit>() == 104);
+
+/// The value `server_type()` returns: supernova refuses a plugin that says 0, scsynth one that says 1.
+pub const SERVER_TYPE: i32 = if cfg!(feature = "supernova") {
+    bindings::SC_ServerType_sc_server_supernova as i32
+} else {
+    bindings::SC_ServerType_sc_server_scsynth as i32
+};

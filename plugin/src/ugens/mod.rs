@@ -1,0 +1,9 @@
+//! The UGens: one thin adapter per file, each over the `agents` crate or a few lines of its own.
+
+mod perf_peak;
+#[cfg(feature = "test-panic")]
+mod perf_test_panic;
+
+pub use perf_peak::PerfPeak;
+#[cfg(feature = "test-panic")]
+pub use perf_test_panic::PerfTestPanic;

@@ -1,0 +1,10 @@
+// The SuperCollider plugin headers that bindgen reads (a curated subset: all of SC_PlugIn.h does not compile).
+#include "SC_InterfaceTable.h"
+#include "SC_World.h"
+#include "SC_Graph.h"
+#include "SC_Wire.h"
+#include "SC_Unit.h"
+#include "SC_Rate.h"
+#include "SC_SndBuf.h"
+#include "SC_RGen.h"
+#include "sc_msg_iter.h"
