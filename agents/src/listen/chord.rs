@@ -1,10 +1,12 @@
-//! Chord recognition: chroma from spectral peaks, matched against chord templates, held while the chord rings.
+//! Chord recognition: notes transcribed from spectral peaks, folded to chroma, fitted to chord templates, and a
+//! label held while the chord rings.
 //!
-//! The input is low-passed and decimated to about 12 kHz ([`front`]); every few blocks the samples since the last
-//! attack (up to 170 ms) are windowed and transformed, and the spectral peaks are folded into a 12-bin chroma plus
-//! a bass chroma ([`spectrum`]). Each of the 84 chords (7 qualities x 12 roots) and 12 single notes is scored by
-//! cosine similarity with a template that includes the notes' harmonics ([`templates`]). The label changes only
-//! when another hypothesis wins by a margin; a single note, silence or noise is "no chord".
+//! The input is low-passed and decimated to about 12 kHz ([`front`]). Every few blocks the samples since the last
+//! attack (up to 170 ms) are windowed and transformed; the spectral peaks are explained as notes, strongest first,
+//! each with its harmonics, and the notes vote for their pitch classes ([`spectrum`]). Each of the 84 chords
+//! (7 qualities x 12 roots) is scored by the chroma on its tones, its missing tones, the chroma outside it, and
+//! whether its root is the bass note ([`templates`]). The label changes only when another chord wins by a margin;
+//! silence, noise and a single note are "no chord".
 
 mod front;
 mod spectrum;
@@ -12,35 +14,85 @@ mod templates;
 
 use front::{AttackFinder, Front, HISTORY};
 use spectrum::Spectrum;
-use templates::{FitParams, Fitter, HYPOTHESES, hypothesis_of, label_of};
+pub use spectrum::SpectrumParams;
+pub use templates::FitParams;
+use templates::{Fitter, HYPOTHESES, hypothesis_of, label_of};
 
-use super::{BLOCK, Chord, ChordQuality, Onset};
+/// Index of "no chord" among the scored hypotheses, after the chords.
+const NO_CHORD: usize = HYPOTHESES;
 
-/// Blocks between analyses: 5.3 ms at 48 kHz.
-const HOP_BLOCKS: u32 = 4;
-/// Shortest window after an attack worth analysing, in seconds: shorter ones cannot separate semitones.
-const MIN_WINDOW_S: f32 = 0.040;
-/// Attacks closer than this to the previous one belong to the same strum and do not restart the window.
-const REFRACTORY_S: f32 = 0.060;
+use super::{BLOCK, Chord, Onset};
+
 /// Mean-square level (of the band-limited signal) below which the guitar is silent: about -66 dBFS RMS.
 const SILENCE_POWER: f32 = 2.5e-7;
-/// A chord needs at least this cosine score, else it is noise or something unlike any chord.
-const MIN_SCORE: f32 = 0.3;
-/// Margin a new label needs over the current one in a window that starts at a fresh attack.
-const MARGIN_AFTER_ATTACK: f32 = 0.02;
-/// Margin a new label needs while the window slides over a ringing chord (no attack seen).
-const MARGIN_RINGING: f32 = 0.05;
-/// Analyses in a row a challenger must win while the chord rings before it takes over.
-const PERSIST_RINGING: u32 = 3;
+
+/// Every tunable of the tracker, with the defaults measured on the development takes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChordParams {
+    /// Blocks between analyses (4 = 5.3 ms at 48 kHz).
+    pub hop_blocks: u32,
+    /// Shortest window after an attack worth analysing, in seconds: shorter ones cannot separate semitones.
+    pub min_window_s: f32,
+    /// Attacks closer than this to the previous one belong to the same strum and do not restart the window.
+    pub refractory_s: f32,
+    /// A chord needs at least this score, else the sound is noise or unlike any chord.
+    pub min_score: f32,
+    /// Margin a new label needs over the current one in a window that starts at a fresh attack.
+    pub margin_after_attack: f32,
+    /// Margin a new label needs while the window slides over a ringing chord (no attack seen).
+    pub margin_ringing: f32,
+    /// Share of the way the smoothed scores move toward a full-length analysis's scores after an attack.
+    pub rate_after_attack: f32,
+    /// The same while the chord rings with no attack in the window.
+    pub rate_ringing: f32,
+    /// Whether the tracker also restarts its window on attacks it finds itself (for use without an onset detector).
+    pub own_attacks: bool,
+    /// How notes are read from the spectrum.
+    pub spectrum: SpectrumParams,
+    /// How chroma is fitted to chords.
+    pub fit: FitParams,
+}
+
+impl Default for ChordParams {
+    fn default() -> Self {
+        Self {
+            hop_blocks: 4,
+            min_window_s: 0.040,
+            refractory_s: 0.060,
+            min_score: 0.3,
+            margin_after_attack: 0.02,
+            margin_ringing: 0.05,
+            rate_after_attack: 0.5,
+            rate_ringing: 0.2,
+            own_attacks: true,
+            spectrum: SpectrumParams::default(),
+            fit: FitParams::default(),
+        }
+    }
+}
 
 /// Per-block chord tracker.
+///
+/// # Examples
+///
+/// ```
+/// use agents::listen::{BLOCK, ChordQuality, chord::ChordTracker};
+///
+/// let mut tracker = ChordTracker::new(48_000.0);
+/// let silence = [0.0f32; BLOCK];
+/// let chord = tracker.process(&silence, None);
+/// assert_eq!(chord.quality, ChordQuality::None);
+/// ```
 pub struct ChordTracker {
+    params: ChordParams,
     front: Front,
     attacks: AttackFinder,
     spectrum: Spectrum,
     fitter: Fitter,
-    scores: [f32; HYPOTHESES],
-    blocks_per_hop: u32,
+    /// This analysis's score per hypothesis (chords, then no chord).
+    frame: [f32; HYPOTHESES + 1],
+    /// Scores smoothed over analyses; the label follows these.
+    smoothed: [f32; HYPOTHESES + 1],
     hop_phase: u32,
     refractory_blocks: u64,
     min_window: usize,
@@ -51,13 +103,16 @@ pub struct ChordTracker {
     attack_sample: u64,
     label: Chord,
     chroma: spectrum::Chroma,
-    challenger: Option<usize>,
-    challenger_wins: u32,
 }
 
 impl ChordTracker {
-    /// Builds the tracker for `sample_rate`; plans the FFT and allocates every buffer.
+    /// Builds the tracker for `sample_rate` with the default settings; plans the FFT and allocates every buffer.
     pub fn new(sample_rate: f32) -> Self {
+        Self::with_params(sample_rate, ChordParams::default())
+    }
+
+    /// Builds the tracker with explicit settings (for tuning and tests).
+    pub fn with_params(sample_rate: f32, params: ChordParams) -> Self {
         let front = Front::new(sample_rate);
         let rate = front.rate;
         let sample_rate = if sample_rate.is_finite() && sample_rate > 1000.0 {
@@ -69,28 +124,32 @@ impl ChordTracker {
         Self {
             attacks: AttackFinder::new(block_rate),
             spectrum: Spectrum::new(rate),
-            fitter: Fitter::new(FitParams::default()),
-            scores: [0.0; HYPOTHESES],
-            blocks_per_hop: HOP_BLOCKS,
+            fitter: Fitter::new(params.fit),
+            frame: [0.0; HYPOTHESES + 1],
+            smoothed: [0.0; HYPOTHESES + 1],
             hop_phase: 0,
-            refractory_blocks: (REFRACTORY_S * block_rate) as u64,
-            min_window: (MIN_WINDOW_S * rate) as usize,
+            refractory_blocks: (params.refractory_s * block_rate) as u64,
+            min_window: (params.min_window_s * rate) as usize,
             decimation: sample_rate / rate,
             blocks: 0,
             attack_block: 0,
             attack_sample: 0,
             label: Chord::default(),
             chroma: spectrum::Chroma::default(),
-            challenger: None,
-            challenger_wins: 0,
             front,
+            params,
         }
+    }
+
+    /// The settings in force.
+    pub fn params(&self) -> ChordParams {
+        self.params
     }
 
     /// Hears one block; returns the chord label in force after it.
     pub fn process(&mut self, block: &[f32], onset: Option<Onset>) -> Chord {
         let peak = self.front.push(block);
-        let found = self.attacks.push(peak);
+        let found = self.attacks.push(peak) && self.params.own_attacks;
         self.blocks += 1;
         let since_attack = self.blocks - self.attack_block;
         if (found || onset.is_some())
@@ -106,14 +165,14 @@ impl ChordTracker {
             self.attack_sample = self.front.written().saturating_sub(back);
         }
         self.hop_phase += 1;
-        if self.hop_phase >= self.blocks_per_hop {
+        if self.hop_phase >= self.params.hop_blocks.max(1) {
             self.hop_phase = 0;
             self.analyse();
         }
         self.label
     }
 
-    /// The chroma of the last analysis (12 pitch classes, C first; arbitrary units), e.g. for a monitor.
+    /// The chroma of the last analysis (12 pitch classes, C first; 0..1 per note), e.g. for a monitor.
     pub fn chroma(&self) -> [f32; 12] {
         self.chroma.full
     }
@@ -135,59 +194,61 @@ impl ChordTracker {
             return;
         }
         self.front.copy_last(len, self.spectrum.window_input());
-        let chroma = self.spectrum.analyse(len);
+        let chroma = self.spectrum.analyse(len, &self.params.spectrum);
         self.chroma = chroma;
-        if chroma.power < SILENCE_POWER || chroma.peaks < 2 {
-            self.adopt(None);
-            return;
+        let p = &self.params;
+        if chroma.power < SILENCE_POWER || chroma.peaks < 1 {
+            // Nothing to hear: every chord scores nothing and "no chord" scores fully.
+            self.frame.iter_mut().for_each(|v| *v = 0.0);
+            if let Some(none) = self.frame.get_mut(NO_CHORD) {
+                *none = 1.0;
+            }
+        } else {
+            let mut chords = [0.0f32; HYPOTHESES];
+            self.fitter.score(&chroma, &mut chords);
+            for (f, c) in self.frame.iter_mut().zip(chords.iter()) {
+                *f = *c;
+            }
+            if let Some(none) = self.frame.get_mut(NO_CHORD) {
+                *none = p.min_score;
+            }
         }
-        self.fitter.score(&chroma, &mut self.scores);
+        // Evidence is smoothed over analyses, more quickly in a fresh window after an attack (the chord may have
+        // changed) and in proportion to the window's length (short windows blur semitones).
+        let reliability = len as f32 / HISTORY as f32;
+        let rate = if fresh {
+            p.rate_after_attack
+        } else {
+            p.rate_ringing
+        } * reliability;
+        let rate = rate.clamp(0.0, 1.0);
+        for (s, f) in self.smoothed.iter_mut().zip(self.frame.iter()) {
+            *s += rate * (f - *s);
+            if !s.is_finite() {
+                *s = 0.0;
+            }
+        }
         let (best, best_score) =
-            self.scores
+            self.smoothed
                 .iter()
                 .copied()
                 .enumerate()
                 .fold(
-                    (0, f32::MIN),
+                    (NO_CHORD, f32::MIN),
                     |acc, (i, s)| if s > acc.1 { (i, s) } else { acc },
                 );
-        let target = if best_score >= MIN_SCORE {
-            Some(best)
-        } else {
-            None
-        };
-        let target_label = target.map(label_of).unwrap_or_default();
-        if target_label == self.label {
-            self.challenger = None;
-            self.challenger_wins = 0;
+        let current = hypothesis_of(self.label).unwrap_or(NO_CHORD);
+        if best == current {
             return;
         }
-        let current = hypothesis_of(self.label)
-            .and_then(|h| self.scores.get(h).copied())
-            .unwrap_or(MIN_SCORE);
-        let margin = best_score.max(MIN_SCORE) - current;
-        if self.challenger == target {
-            self.challenger_wins += 1;
+        let current_score = self.smoothed.get(current).copied().unwrap_or(0.0);
+        let margin = if fresh {
+            p.margin_after_attack
         } else {
-            self.challenger = target;
-            self.challenger_wins = 1;
-        }
-        let switch = if fresh {
-            margin > MARGIN_AFTER_ATTACK
-        } else {
-            margin > MARGIN_RINGING && self.challenger_wins >= PERSIST_RINGING
+            p.margin_ringing
         };
-        if switch {
-            self.adopt(target);
+        if best_score > current_score + margin {
+            self.label = label_of(best);
         }
-    }
-
-    fn adopt(&mut self, hypothesis: Option<usize>) {
-        self.label = hypothesis.map(label_of).unwrap_or(Chord {
-            root: 0,
-            quality: ChordQuality::None,
-        });
-        self.challenger = None;
-        self.challenger_wins = 0;
     }
 }

@@ -24,12 +24,33 @@ const NOTE_CANDIDATES: usize = 42;
 const HARMONIC_SEMITONES: [usize; 8] = [0, 12, 19, 24, 28, 31, 34, 36];
 /// Weights of harmonics 1..=8 in a note's salience; falling, so a note an octave too low does not win.
 const HARMONIC_WEIGHTS: [f32; 8] = [1.0, 0.75, 0.6, 0.5, 0.45, 0.4, 0.35, 0.33];
-/// Most notes read from one window (six strings).
-const MAX_NOTES: usize = 6;
-/// A note weaker than this share of the strongest one is not heard.
-const NOTE_FLOOR: f32 = 0.1;
-/// The bass is the lowest note at least this share of the strongest one.
-const BASS_FLOOR: f32 = 0.3;
+
+/// Tunable settings of the transcription.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpectrumParams {
+    /// Exponent applied to peak magnitudes (relative to the strongest): below 1 lifts quiet strings.
+    pub peak_exponent: f32,
+    /// Exponent applied to note saliences before they vote: below 1 lifts notes left ringing from earlier plucks.
+    pub note_exponent: f32,
+    /// A note weaker than this share of the strongest one is not heard.
+    pub note_floor: f32,
+    /// The bass is the lowest note at least this share of the strongest one.
+    pub bass_floor: f32,
+    /// Most notes read from one window (six strings).
+    pub max_notes: usize,
+}
+
+impl Default for SpectrumParams {
+    fn default() -> Self {
+        Self {
+            peak_exponent: 0.5,
+            note_exponent: 1.0,
+            note_floor: 0.1,
+            bass_floor: 0.3,
+            max_notes: 6,
+        }
+    }
+}
 
 /// Chroma of one analysis window.
 #[derive(Clone, Copy, Debug, Default)]
@@ -95,7 +116,7 @@ impl Spectrum {
     }
 
     /// Analyses the first `len` samples of the window input (zero-padding the rest).
-    pub fn analyse(&mut self, len: usize) -> Chroma {
+    pub fn analyse(&mut self, len: usize, params: &SpectrumParams) -> Chroma {
         let len = len.clamp(16, HISTORY);
         let mut power = 0.0f32;
         for (i, x) in self.input.iter_mut().enumerate() {
@@ -176,13 +197,13 @@ impl Spectrum {
                 continue;
             }
             // Compressed magnitude: loud low strings must not drown the thin top strings that carry the third.
-            let weight = (b / top).sqrt();
+            let weight = (b / top).powf(params.peak_exponent);
             if let Some(slot) = self.peaks.get_mut(count) {
                 *slot = (hz, weight);
                 count += 1;
             }
         }
-        self.transcribe(count, &mut chroma);
+        self.transcribe(count, params, &mut chroma);
         chroma
     }
 
@@ -190,7 +211,7 @@ impl Spectrum {
     /// Klapuri): each candidate note's salience is the weighted sum of the peaks at its harmonics; the winner
     /// votes for its pitch class and its harmonics are removed before the next round. A string then counts once,
     /// and its 3rd, 5th and 7th harmonics do not pass for a fifth, a third and a seventh.
-    fn transcribe(&mut self, count: usize, chroma: &mut Chroma) {
+    fn transcribe(&mut self, count: usize, params: &SpectrumParams, chroma: &mut Chroma) {
         self.grid.iter_mut().for_each(|v| *v = 0.0);
         for &(hz, weight) in self.peaks.iter().take(count) {
             let midi = 69.0 + 12.0 * (hz / 440.0).log2();
@@ -203,7 +224,7 @@ impl Spectrum {
         }
         let mut first = 0.0f32;
         let mut lowest_note = usize::MAX;
-        for _ in 0..MAX_NOTES {
+        for _ in 0..params.max_notes {
             let mut best = (0usize, 0.0f32);
             for n in 0..NOTE_CANDIDATES {
                 let mut salience = 0.0;
@@ -218,7 +239,7 @@ impl Spectrum {
             if first == 0.0 {
                 first = salience;
             }
-            if salience <= 1e-9 || salience < NOTE_FLOOR * first {
+            if salience <= 1e-9 || salience < params.note_floor * first {
                 break;
             }
             for &offset in HARMONIC_SEMITONES.iter() {
@@ -228,9 +249,9 @@ impl Spectrum {
             }
             let pc = (note + GRID_LOW_MIDI) % 12;
             if let Some(v) = chroma.full.get_mut(pc) {
-                *v += salience;
+                *v += (salience / first).powf(params.note_exponent);
             }
-            if note < lowest_note && salience >= BASS_FLOOR * first {
+            if note < lowest_note && salience >= params.bass_floor * first {
                 lowest_note = note;
             }
             chroma.peaks += 1;

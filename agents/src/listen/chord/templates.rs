@@ -18,7 +18,7 @@ const QUALITIES: [(ChordQuality, &[usize]); 7] = [
 pub const HYPOTHESES: usize = QUALITIES.len() * 12;
 
 /// Weights of the fit.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FitParams {
     /// A chord tone weaker than this share of the strongest pitch class counts as (partly) missing.
     pub presence: f32,
@@ -101,6 +101,7 @@ pub fn label_of(hypothesis: usize) -> Chord {
 }
 
 /// The hypothesis index of a chord label, if it is one.
+#[allow(dead_code)]
 pub fn hypothesis_of(chord: Chord) -> Option<usize> {
     let q = QUALITIES.iter().position(|(q, _)| *q == chord.quality)?;
     Some(q * 12 + (chord.root as usize % 12))
