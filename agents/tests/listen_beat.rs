@@ -1,0 +1,282 @@
+//! Tests of the beat tracker on synthesised onset streams: steady grids, a tempo step, a tap tempo, silence,
+//! garbage input, and no allocation on the per-block path.
+
+use agents::listen::beat::BeatTracker;
+use agents::listen::{BLOCK, BeatFrame, Onset};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+const SAMPLE_RATE: f64 = 48_000.0;
+
+/// Counts this thread's allocations, so a test can prove `process` makes none.
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counter is a const-initialised
+// thread-local `Cell`, whose access neither allocates nor re-enters the allocator.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+/// Small seeded PRNG (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn uniform(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Uniform in `-width..width`.
+    fn jitter(&mut self, width: f64) -> f64 {
+        (self.uniform() * 2.0 - 1.0) * width
+    }
+}
+
+/// An onset to feed: time (s) and detector strength (dB rise, as the onset detector reports it).
+#[derive(Clone, Copy)]
+struct Played {
+    time: f64,
+    strength: f32,
+}
+
+/// What the tracker said over a run.
+struct Run {
+    /// Times (s) of the announced beats, to the sample.
+    beats: Vec<f64>,
+    frames: Vec<BeatFrame>,
+}
+
+/// Runs a tracker over `seconds` of blocks, feeding `onsets` (sorted) in the blocks they fall in.
+fn run(onsets: &[Played], seconds: f64, tap_bpm: f32) -> Run {
+    let mut tracker = BeatTracker::new(SAMPLE_RATE as f32);
+    let block_s = BLOCK as f64 / SAMPLE_RATE;
+    let blocks = (seconds / block_s) as usize;
+    let mut next = 0;
+    let mut beats = Vec::new();
+    let mut frames = Vec::with_capacity(blocks);
+    for b in 0..blocks {
+        let start = b as f64 * block_s;
+        let mut onset = None;
+        while next < onsets.len() && onsets[next].time < start + block_s {
+            let offset = ((onsets[next].time - start).max(0.0) * SAMPLE_RATE) as u32;
+            onset = onset.or(Some(Onset {
+                offset: offset.min(BLOCK as u32 - 1),
+                strength: onsets[next].strength,
+            }));
+            next += 1;
+        }
+        let frame = tracker.process(if onset.is_some() { 10.0 } else { 0.0 }, onset, tap_bpm);
+        if let Some(offset) = frame.beat {
+            beats.push(start + f64::from(offset) / SAMPLE_RATE);
+        }
+        frames.push(frame);
+    }
+    Run { beats, frames }
+}
+
+/// A strummed rhythm on a grid of `bpm` from `start` for `beats` beats: every beat played (but a few missed),
+/// eighth notes between some beats, timing humanised by up to ±10 ms. Returns the onsets and the true beats.
+fn rhythm(bpm: f64, start: f64, beats: usize, seed: u64) -> (Vec<Played>, Vec<f64>) {
+    let mut rng = Rng(seed);
+    let period = 60.0 / bpm;
+    let mut onsets = Vec::new();
+    let mut truth = Vec::new();
+    for k in 0..beats {
+        let beat = start + k as f64 * period;
+        truth.push(beat);
+        if k == 0 || k % 4 == 0 || rng.uniform() > 0.12 {
+            let strength = if k % 4 == 0 { 18.0 } else { 14.0 };
+            onsets.push(Played {
+                time: beat + rng.jitter(0.010),
+                strength,
+            });
+        }
+        if k % 2 == 1 || rng.uniform() < 0.3 {
+            onsets.push(Played {
+                time: beat + 0.5 * period + rng.jitter(0.010),
+                strength: 11.0,
+            });
+        }
+    }
+    (onsets, truth)
+}
+
+/// Asserts that from true beat `from` on, every true beat has an announced beat within `tolerance` seconds
+/// and every announced beat in that stretch is one of them.
+fn check_beats(run: &Run, truth: &[f64], from: usize, tolerance: f64, what: &str) {
+    let (first, last) = (truth[from] - tolerance, truth[truth.len() - 1] + tolerance);
+    for (k, &beat) in truth.iter().enumerate().skip(from) {
+        let nearest = run
+            .beats
+            .iter()
+            .map(|b| (b - beat).abs())
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            nearest <= tolerance,
+            "{what}: true beat {k} at {beat:.3} s has no beat within {tolerance} s (nearest {nearest:.3})"
+        );
+    }
+    for &b in run.beats.iter().filter(|&&b| b >= first && b <= last) {
+        let nearest = truth
+            .iter()
+            .map(|t| (b - t).abs())
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            nearest <= tolerance,
+            "{what}: extra beat at {b:.3} s ({nearest:.3} s from the nearest true beat)"
+        );
+    }
+}
+
+fn tempo_at(run: &Run, seconds: f64) -> f32 {
+    let block = (seconds * SAMPLE_RATE / BLOCK as f64) as usize;
+    run.frames[block.min(run.frames.len() - 1)].tempo_bpm
+}
+
+#[test]
+fn steady_grids_from_70_to_156_bpm_lock_within_two_bars() {
+    for (bpm, seed) in [(70.0, 11), (100.0, 12), (120.0, 13), (156.0, 14)] {
+        let (onsets, truth) = rhythm(bpm, 0.5, 24, seed);
+        let end = truth[truth.len() - 1] + 0.2;
+        let run = run(&onsets, end, 0.0);
+        let tempo = f64::from(tempo_at(&run, end - 0.01));
+        assert!(
+            (tempo / bpm - 1.0).abs() < 0.02,
+            "{bpm} bpm: tempo {tempo:.1}"
+        );
+        check_beats(&run, &truth, 8, 0.030, &format!("{bpm} bpm"));
+    }
+}
+
+#[test]
+fn a_step_from_100_to_110_bpm_relocks_within_a_few_beats() {
+    let (mut onsets, mut truth) = rhythm(100.0, 0.5, 16, 21);
+    let step_at = truth[15] + 0.6;
+    let (after, after_truth) = rhythm(110.0, step_at, 16, 22);
+    onsets.extend(after);
+    truth.extend(&after_truth);
+    let run = run(&onsets, truth[truth.len() - 1] + 0.2, 0.0);
+    // from the 4th beat after the step on, every beat is right
+    check_beats(&run, &truth, 16 + 4, 0.030, "after the step");
+    let tempo = tempo_at(&run, truth[truth.len() - 1]);
+    assert!(
+        (tempo - 110.0).abs() < 2.0,
+        "tempo after the step {tempo:.1}"
+    );
+}
+
+#[test]
+fn a_tap_tempo_locks_on_the_first_onset() {
+    let (onsets, truth) = rhythm(92.0, 0.5, 12, 31);
+    let run = run(&onsets, truth[truth.len() - 1] + 0.2, 92.0);
+    check_beats(&run, &truth, 0, 0.030, "with a tap tempo");
+    assert!((tempo_at(&run, 0.6) - 92.0).abs() < 1.0);
+}
+
+#[test]
+fn silence_claims_no_beats_and_a_grid_runs_on_through_rests_then_stops() {
+    let quiet = run(&[], 10.0, 0.0);
+    assert!(quiet.beats.is_empty(), "beats claimed in silence");
+    assert!(
+        quiet
+            .frames
+            .iter()
+            .all(|f| f.tempo_bpm == 0.0 && f.phase == 0.0)
+    );
+
+    // 4 bars at 120 bpm, then 12 s of rest
+    let (onsets, truth) = rhythm(120.0, 0.5, 16, 41);
+    let last_onset = onsets[onsets.len() - 1].time;
+    let run = run(&onsets, last_onset + 12.0, 0.0);
+    let continued: Vec<f64> = (16..24).map(|k| 0.5 + k as f64 * 0.5).collect();
+    check_beats(
+        &Run {
+            beats: run.beats.iter().copied().filter(|&b| b < 12.3).collect(),
+            frames: Vec::new(),
+        },
+        &[truth, continued].concat(),
+        8,
+        0.030,
+        "through a rest",
+    );
+    let late = run.beats.iter().filter(|&&b| b > last_onset + 10.0).count();
+    assert_eq!(late, 0, "beats claimed long after the playing stopped");
+    assert_eq!(tempo_at(&run, last_onset + 11.0), 0.0);
+}
+
+#[test]
+fn nan_and_infinite_input_give_finite_output() {
+    let mut tracker = BeatTracker::new(SAMPLE_RATE as f32);
+    let odd = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -1.0, 1e30, 0.0];
+    for block in 0..20_000usize {
+        let value = odd[block % odd.len()];
+        let onset = (block % 97 == 0).then_some(Onset {
+            offset: (block * 7 % 200) as u32,
+            strength: value,
+        });
+        let frame = tracker.process(value, onset, odd[(block / 500) % odd.len()]);
+        assert!(
+            frame.phase.is_finite() && (0.0..1.0).contains(&frame.phase),
+            "phase {}",
+            frame.phase
+        );
+        assert!(
+            frame.tempo_bpm.is_finite() && frame.tempo_bpm >= 0.0,
+            "tempo {}",
+            frame.tempo_bpm
+        );
+        assert!(frame.beat.is_none_or(|offset| (offset as usize) < BLOCK));
+    }
+}
+
+#[test]
+fn process_never_allocates() {
+    let (onsets, truth) = rhythm(128.0, 0.3, 40, 51);
+    let mut tracker = BeatTracker::new(SAMPLE_RATE as f32);
+    let block_s = BLOCK as f64 / SAMPLE_RATE;
+    let mut next = 0;
+    let mut beats = 0;
+    let before = allocations();
+    for b in 0..((truth[truth.len() - 1] + 1.0) / block_s) as usize {
+        let start = b as f64 * block_s;
+        let mut onset = None;
+        if next < onsets.len() && onsets[next].time < start + block_s {
+            onset = Some(Onset {
+                offset: ((onsets[next].time - start).max(0.0) * SAMPLE_RATE) as u32,
+                strength: onsets[next].strength,
+            });
+            next += 1;
+        }
+        beats += usize::from(
+            tracker
+                .process(1.0, onset, if b > 5000 { 128.0 } else { 0.0 })
+                .beat
+                .is_some(),
+        );
+    }
+    assert_eq!(allocations() - before, 0, "process allocated");
+    assert!(
+        beats > 30,
+        "only {beats} beats: the tracker did not run its per-onset path"
+    );
+}
