@@ -68,6 +68,9 @@ pub struct OnsetParams {
     pub flux_high_hz: f32,
     /// Spectral floor as a multiple of the noise floor's magnitude in a bin.
     pub flux_floor_over_noise: f32,
+    /// Corner (Hz) of the one-pole low-pass before the first difference: with it the emphasis peaks in the
+    /// attack's band instead of in the top octave, where hiss lives.
+    pub emphasis_lowpass_hz: f32,
 }
 
 impl Default for OnsetParams {
@@ -77,14 +80,15 @@ impl Default for OnsetParams {
             floor_margin_db: 12.0,
             gate_db: -85.0,
             background_ms: 20.0,
-            gap_subs: 2,
-            refractory_ms: 45.0,
+            gap_subs: 3,
+            refractory_ms: 50.0,
             floor_rise_db_per_s: 1.0,
             flux_threshold: 14.0,
             flux_lag_blocks: 8,
-            flux_low_hz: 450.0,
+            flux_low_hz: 200.0,
             flux_high_hz: 6100.0,
             flux_floor_over_noise: 4.0,
+            emphasis_lowpass_hz: 0.0,
         }
     }
 }
@@ -103,8 +107,11 @@ pub struct OnsetFrame {
 /// Per-block onset detector.
 pub struct OnsetDetector {
     params: OnsetParams,
-    /// Last input sample of the previous block, for the first difference.
+    /// Last low-passed sample of the previous block, for the first difference.
     previous_sample: f32,
+    /// State and coefficient of the one-pole low-pass of the emphasis.
+    lowpass: f32,
+    lowpass_coef: f32,
     /// Ring of past sub-block mean energies (linear), newest at `history_pos - 1`.
     history: [f32; HISTORY],
     history_pos: usize,
@@ -139,7 +146,7 @@ pub struct OnsetDetector {
     first_bin: usize,
     bins: usize,
     flux_lag: usize,
-    /// Magnitude in a bin of a full-scale... noise of unit pre-emphasised energy (window gain).
+    /// Magnitude in a spectral bin of white noise whose pre-emphasised energy per sample is 1 (window gain).
     noise_bin_scale: f32,
 }
 
@@ -173,6 +180,12 @@ impl OnsetDetector {
         Self {
             params,
             previous_sample: 0.0,
+            lowpass: 0.0,
+            lowpass_coef: if params.emphasis_lowpass_hz > 0.0 {
+                1.0 - (-2.0 * std::f32::consts::PI * params.emphasis_lowpass_hz / sr).exp()
+            } else {
+                1.0
+            },
             history: [TINY; HISTORY],
             history_pos: 0,
             background_subs,
@@ -184,7 +197,9 @@ impl OnsetDetector {
             rise_ratio: db(params.rise_db),
             floor_ratio: db(params.floor_margin_db),
             gate: db(params.gate_db),
-            since_onset: u32::MAX,
+            // Start as if an onset had just been heard: until the background window has filled, whatever is
+            // already sounding (hiss, hum) would otherwise look like an attack out of silence.
+            since_onset: 0,
             refractory_subs: (params.refractory_ms * subs_per_ms).round().max(1.0) as u32,
             recent: vec![0.0; FRAME].into_boxed_slice(),
             window,
@@ -226,9 +241,14 @@ impl OnsetDetector {
             } else {
                 0.0
             };
-            *e = x - previous;
             *r = x;
-            previous = x;
+            self.lowpass += self.lowpass_coef * (x - self.lowpass);
+            // flush to zero: a decaying low-pass state must never turn denormal
+            if self.lowpass.abs() < 1e-20 {
+                self.lowpass = 0.0;
+            }
+            *e = self.lowpass - previous;
+            previous = self.lowpass;
         }
         self.emphasised[n..].fill(0.0);
         self.previous_sample = previous;
@@ -318,8 +338,7 @@ impl OnsetDetector {
         // Bins at the noise floor's magnitude times a margin compress to ~0, so hiss makes no flux; an absolute
         // floor (-60 dB re a full-scale sine's bin) keeps digital silence from magnifying dither.
         let noise_magnitude = self.noise_floor.sqrt() * self.noise_bin_scale;
-        let floor = (noise_magnitude * self.params.flux_floor_over_noise)
-            .max(1e-3);
+        let floor = (noise_magnitude * self.params.flux_floor_over_noise).max(1e-3);
         let inv_floor_sq = 1.0 / (floor * floor);
         let row = self.spectrum_pos * MAX_BINS;
         let bins = self.bins;

@@ -1,0 +1,293 @@
+//! Tests of the onset detector (and of the whole listener's allocation-freedom) on synthesized guitar signals.
+
+use agents::listen::onset::OnsetDetector;
+use agents::listen::{BLOCK, Listener};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::f32::consts::TAU;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const SR: f32 = 48_000.0;
+
+/// Counts allocations made by threads that asked to be watched (like rust-assert-no-alloc's
+/// `violation_count`); other test threads allocating at the same time are not counted.
+struct CountingAllocator;
+
+static ALLOCATIONS_WHILE_WATCHED: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static WATCHED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note_allocation() {
+    if WATCHED.with(|w| w.get()) {
+        ALLOCATIONS_WHILE_WATCHED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; counting touches no allocator state.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: same contract as our caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as our caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Seeded xorshift32 noise in -1..1.
+struct Noise(u32);
+
+impl Noise {
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0 as f32 / u32::MAX as f32 * 2.0 - 1.0
+    }
+}
+
+fn db(d: f32) -> f32 {
+    10f32.powf(d / 20.0)
+}
+
+/// Adds a plucked string at `start`: a decaying harmonic sum whose first sample is the attack, plus 2 ms of pick
+/// noise, scaled so its peak is about `peak`. `vibrato_cents` modulates the pitch at 5 Hz.
+fn add_pluck(
+    signal: &mut [f32],
+    start: usize,
+    hz: f32,
+    peak: f32,
+    decay_s: f32,
+    vibrato_cents: f32,
+    seed: u32,
+) {
+    let mut noise = Noise(seed | 1);
+    let mut phases = [0.0f32; 12];
+    for (k, p) in phases.iter_mut().enumerate() {
+        *p = (k as f32 * 1.7 + seed as f32 * 0.3) % TAU;
+    }
+    let norm = peak / 2.5;
+    for (i, s) in signal.iter_mut().skip(start).enumerate() {
+        let t = i as f32 / SR;
+        let bend = 2f32.powf(vibrato_cents / 1200.0 * (TAU * 5.0 * t).sin());
+        let mut v = 0.0;
+        for (k, p) in phases.iter_mut().enumerate() {
+            let harmonic = (k + 1) as f32;
+            *p += TAU * hz * harmonic * bend / SR;
+            v += p.cos() / harmonic * (-t * harmonic.sqrt() / decay_s).exp();
+        }
+        if i < 96 {
+            v += 0.5 * noise.next() * (1.0 - i as f32 / 96.0);
+        }
+        *s += norm * v;
+    }
+}
+
+/// Runs a fresh detector over `signal`; returns the onsets as (absolute sample of the attack, block reported).
+fn onsets(signal: &[f32]) -> Vec<(usize, usize)> {
+    let mut detector = OnsetDetector::new(SR);
+    let mut found = Vec::new();
+    for (b, block) in signal.chunks(BLOCK).enumerate() {
+        let frame = detector.process(block);
+        assert!(frame.odf.is_finite() && frame.odf >= 0.0);
+        if let Some(onset) = frame.onset {
+            assert!((onset.offset as usize) < BLOCK && onset.strength > 0.0);
+            found.push((b * BLOCK + onset.offset as usize, b));
+        }
+    }
+    found
+}
+
+fn seconds(s: f32) -> Vec<f32> {
+    vec![0.0; (s * SR) as usize]
+}
+
+#[test]
+fn single_pluck_is_one_onset_at_its_sample_from_minus_40_to_0_dbfs() {
+    for level_db in [-40.0, -30.0, -20.0, -10.0, 0.0] {
+        let start = 24_000 + 37;
+        let mut signal = seconds(1.5);
+        add_pluck(&mut signal, start, 196.0, db(level_db), 0.8, 0.0, 7);
+        let found = onsets(&signal);
+        assert_eq!(found.len(), 1, "level {level_db} dBFS: {found:?}");
+        let (sample, block) = found[0];
+        assert!(
+            sample.abs_diff(start) <= 3,
+            "level {level_db}: attack at {sample}, true {start}"
+        );
+        assert!(
+            block == start / BLOCK || block == start / BLOCK + 1,
+            "level {level_db}: reported in block {block}"
+        );
+    }
+}
+
+#[test]
+fn strum_of_six_strings_over_30_ms_is_one_onset() {
+    let first = 12_000;
+    let mut signal = seconds(1.5);
+    for (string, hz) in [82.4, 110.0, 146.8, 196.0, 246.9, 329.6]
+        .into_iter()
+        .enumerate()
+    {
+        add_pluck(
+            &mut signal,
+            first + string * 288,
+            hz,
+            0.2,
+            1.0,
+            0.0,
+            string as u32 + 3,
+        );
+    }
+    let found = onsets(&signal);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let reported_at = (found[0].1 + 1) * BLOCK;
+    assert!(
+        reported_at > first && reported_at <= first + (0.05 * SR) as usize,
+        "reported at {reported_at}"
+    );
+}
+
+#[test]
+fn note_re_picked_120_ms_later_is_two_onsets() {
+    let first = 12_000;
+    let second = first + (0.12 * SR) as usize;
+    let mut signal = seconds(1.0);
+    add_pluck(&mut signal, first, 220.0, 0.3, 1.0, 0.0, 5);
+    add_pluck(&mut signal, second, 220.0, 0.3, 1.0, 0.0, 9);
+    let found = onsets(&signal);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[1].0.abs_diff(second) <= 16,
+        "second attack at {}, true {second}",
+        found[1].0
+    );
+}
+
+#[test]
+fn ringing_chord_with_slow_vibrato_gives_no_onset_after_the_first() {
+    let mut signal = seconds(4.0);
+    for (i, hz) in [220.0, 277.2, 329.6].into_iter().enumerate() {
+        add_pluck(&mut signal, 4_800, hz, 0.3, 3.0, 20.0, i as u32 + 11);
+    }
+    let found = onsets(&signal);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.abs_diff(4_800) <= 16);
+}
+
+#[test]
+fn hum_at_50_hz_and_hiss_at_minus_50_dbfs_give_no_onset() {
+    let mut noise = Noise(12345);
+    let hiss = db(-50.0) * 3f32.sqrt(); // uniform noise of this amplitude has RMS db(-50)
+    let hum = db(-42.0) * 2f32.sqrt();
+    let signal: Vec<f32> = (0..(6.0 * SR) as usize)
+        .map(|i| {
+            let t = i as f32 / SR;
+            let h = (TAU * 50.0 * t).sin()
+                + 0.3 * (TAU * 150.0 * t).sin()
+                + 0.1 * (TAU * 250.0 * t).sin();
+            hum * h + hiss * noise.next()
+        })
+        .collect();
+    assert_eq!(onsets(&signal), vec![]);
+}
+
+#[test]
+fn silence_gives_no_onset() {
+    assert_eq!(onsets(&seconds(3.0)), vec![]);
+}
+
+#[test]
+fn non_finite_blocks_give_finite_output_and_the_detector_recovers() {
+    let mut detector = OnsetDetector::new(SR);
+    let poison = [
+        [f32::NAN; BLOCK],
+        [f32::INFINITY; BLOCK],
+        [f32::NEG_INFINITY; BLOCK],
+        [f32::MAX; BLOCK],
+    ];
+    for block in poison.iter().cycle().take(200) {
+        let frame = detector.process(block);
+        assert!(frame.odf.is_finite() && frame.rise_db.is_finite());
+        assert!(
+            frame
+                .onset
+                .is_none_or(|o| o.strength.is_finite() && (o.offset as usize) < BLOCK)
+        );
+    }
+    let mut signal = seconds(1.0);
+    let start = 24_000 + 5;
+    add_pluck(&mut signal, start, 330.0, 0.3, 0.8, 0.0, 3);
+    let mut found = Vec::new();
+    for (b, block) in signal.chunks(BLOCK).enumerate() {
+        let frame = detector.process(block);
+        assert!(frame.odf.is_finite());
+        if let Some(onset) = frame.onset {
+            found.push(b * BLOCK + onset.offset as usize);
+        }
+    }
+    assert!(
+        found.iter().any(|&s| s.abs_diff(start) <= 16),
+        "after poison: {found:?}"
+    );
+    assert!(
+        found.iter().all(|&s| s + 4_800 > start),
+        "onsets during the silence after poison: {found:?}"
+    );
+}
+
+#[test]
+fn listener_process_never_allocates() {
+    let mut signal = seconds(4.0);
+    let mut noise = Noise(99);
+    for (i, s) in signal.iter_mut().enumerate() {
+        *s = db(-55.0) * noise.next() + db(-45.0) * (TAU * 50.0 * i as f32 / SR).sin();
+    }
+    for (n, start) in (2_400..signal.len()).step_by(14_400).enumerate() {
+        for (string, hz) in [110.0, 146.8, 196.0, 246.9].into_iter().enumerate() {
+            add_pluck(
+                &mut signal,
+                start + string * 400,
+                hz * (1.0 + n as f32 * 0.06),
+                0.15,
+                0.9,
+                10.0,
+                n as u32,
+            );
+        }
+    }
+    let mut listener = Listener::new(SR);
+    // warm up outside the watch: lazily sized state is allowed to settle in `new`-like first calls
+    let mut block = [0.0f32; BLOCK];
+    let mut heard_onsets = 0;
+    WATCHED.with(|w| w.set(true));
+    for chunk in signal.chunks(BLOCK) {
+        block[..chunk.len()].copy_from_slice(chunk);
+        let heard = listener.process(&block, 0.0);
+        heard_onsets += usize::from(heard.onset.is_some());
+    }
+    WATCHED.with(|w| w.set(false));
+    assert_eq!(ALLOCATIONS_WHILE_WATCHED.load(Ordering::Relaxed), 0);
+    assert!(
+        heard_onsets >= 3,
+        "the signal has onsets; heard {heard_onsets}"
+    );
+}
