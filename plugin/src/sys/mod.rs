@@ -28,3 +28,21 @@ pub const SERVER_TYPE: i32 = if cfg!(feature = "supernova") {
 } else {
     bindings::SC_ServerType_sc_server_scsynth as i32
 };
+
+/// The raw callbacks of a UGen, for in-process tests that play the server's part (e.g. counting allocations).
+#[doc(hidden)]
+pub mod testing {
+    use super::bindings::Unit;
+    use crate::ugen::UGen;
+
+    /// What the server gets from `fDefineUnit`; the calc function is set by the constructor in `mCalcFunc`.
+    pub struct Callbacks {
+        pub alloc_size: usize,
+        pub ctor: unsafe extern "C" fn(*mut Unit),
+        pub dtor: unsafe extern "C" fn(*mut Unit),
+    }
+
+    pub fn callbacks<U: UGen>() -> Callbacks {
+        Callbacks { alloc_size: super::unit::alloc_size::<U>(), ctor: super::unit::ctor::<U>, dtor: super::unit::dtor::<U> }
+    }
+}

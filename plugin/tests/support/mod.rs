@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses part of it
 
 pub mod process;
+pub mod realtime;
 
 use process::{run, Output};
 use std::fs::{self, File};
