@@ -1,6 +1,22 @@
 //! Pitch of single notes, E2–E6, with a confidence.
+//!
+//! The input is low-passed and decimated to about 12 kHz ([`filter`]), then McLeod's normalized square
+//! difference function (NSDF) is read from running windows ([`nsdf`]). Each attack restarts a window at the
+//! attack's sample, so the new note is read without the old note's tail, and as early as physics allows: a lag
+//! is tested once the window holds half a period of pairs beyond it, so a low E's first estimate comes about
+//! 1.5 periods after its attack. Without attacks, windows restart in turn and the oldest is read.
+//!
+//! Octave errors are guarded three ways: McLeod's rule (the *first* NSDF peak within `PEAK_RATIO` of the highest
+//! one, so a period's multiples are not taken); a young window whose candidate could still be the second harmonic
+//! of an untested lower note must be very clean before it is trusted; and a held pitch is only replaced by its
+//! octave when the evidence is clearly better.
+
+mod filter;
+mod nsdf;
 
 use super::Onset;
+use filter::Decimator;
+use nsdf::{LagBank, ReadRules, Reading};
 
 /// The pitch tracker's estimate after one block.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -11,15 +27,249 @@ pub struct PitchFrame {
     pub confidence: f32,
 }
 
+/// Rate the lag search runs at (the input rate divided by a whole number).
+const ANALYSIS_RATE: f32 = 12_000.0;
+/// Lowest and highest pitch reported (a little outside E2..E6, for detuned strings and bends).
+const MIN_HZ: f32 = 72.0;
+const MAX_HZ: f32 = 1500.0;
+/// Corner of the DC blocker.
+const DC_HZ: f32 = 8.0;
+/// Pre-emphasis corner (Hz), 0 for none.
+const EMPHASIS_HZ: f32 = 0.0;
+/// Extra low-pass corner (Hz) of the analysed signal, 0 for none.
+const SMOOTHING_HZ: f32 = 2000.0;
+/// Windows on the plain signal: they restart in turn this often (seconds) when no attack is heard, and the
+/// oldest one since the last attack is read, so without attacks the window is `SLOTS - 1` to `SLOTS` times this.
+const SLOTS: usize = 4;
+const RESTART_SECONDS: f32 = 0.008;
+const RULES: ReadRules = ReadRules {
+    min_pairs_ratio: 0.5,
+    peak_ratio: 0.9,
+    multiple_ratio: 0.5,
+    multiple_margin: 0.04,
+};
+/// Clarity (NSDF peak) needed to start a note, and to keep one going.
+const CLARITY_ON: f32 = 0.80;
+const CLARITY_KEEP: f32 = 0.60;
+/// Clarity needed to trust a period whose double has not been tested yet (it may be the second harmonic).
+const CLARITY_YOUNG: f32 = 0.95;
+/// The cancelled signal is only read while it keeps this fraction of the plain signal's energy: less means the
+/// new note's period divides the old one (the same note again, or an octave up) and the plain signal is read.
+const CANCELLED_ENERGY_MIN: f32 = 0.1;
+/// How long after an attack (seconds) the cancelled signal is still consulted.
+const CANCEL_SECONDS: f32 = 0.25;
+/// Signals below this mean square (about -66 dBFS RMS) are never voiced.
+const FLOOR_MEAN_SQUARE: f32 = 2.5e-7;
+/// A note fades out of voicing this far below the loudest moment since its attack (power ratio, -33 dB).
+const RELATIVE_FLOOR: f32 = 5.0e-4;
+/// Level window (seconds) for the gate.
+const LEVEL_SECONDS: f32 = 0.004;
+/// Time constant (seconds) with which the remembered peak level fades when no attack renews it.
+const PEAK_FADE_SECONDS: f32 = 1.5;
+/// After an attack, the previous pitch is held at most this long (seconds) while the new window fills.
+const ATTACK_HOLD_SECONDS: f32 = 0.030;
+
 /// Per-block pitch tracker.
-pub struct PitchTracker {}
+pub struct PitchTracker {
+    decimator: Decimator,
+    /// Windows on the decimated signal.
+    plain: LagBank,
+    /// One window on the decimated signal minus itself one old period earlier, restarted at each attack:
+    /// the previous note, still ringing, cancels out of it and only the new note is left.
+    cancelled: LagBank,
+    /// Index, in the cancelled signal, of the last attack.
+    cancel_attack_start: u64,
+    /// Period (decimated samples) of the note sounding before the last attack; 0 when none is cancelled.
+    cancel_period: f32,
+    /// Decimated samples the cancelled signal is still fed.
+    cancel_left: usize,
+    cancel_len: usize,
+    /// Analysis rate in Hz.
+    rate: f32,
+    /// Decimated samples between periodic restarts.
+    restart_period: usize,
+    since_restart: usize,
+    /// Absolute decimated index of the last attack (0 before any).
+    attack_start: u64,
+    /// Decimated samples the gate's level is measured over.
+    level_len: usize,
+    /// Loudest recent mean square, fading.
+    peak_level: f32,
+    peak_fade: f32,
+    /// Blocks the previous pitch may still be held after an attack.
+    hold_blocks_left: u32,
+    hold_blocks: u32,
+    /// Lag of the lowest pitch reported, and of the highest: candidates outside are ignored.
+    max_period: f32,
+    min_period: f32,
+    last: PitchFrame,
+}
 
 impl PitchTracker {
-    pub fn new(_sample_rate: f32) -> Self {
-        Self {}
+    /// A tracker for input at `sample_rate` Hz; allocates everything it will use.
+    pub fn new(sample_rate: f32) -> Self {
+        let sample_rate = if sample_rate.is_finite() && sample_rate >= 8_000.0 {
+            sample_rate
+        } else {
+            48_000.0
+        };
+        let factor = ((sample_rate / ANALYSIS_RATE).round() as u32).max(1);
+        let rate = Decimator::out_rate(sample_rate, factor);
+        let max_lag = (rate / MIN_HZ).ceil() as usize + 2;
+        let min_lag = ((rate / MAX_HZ).floor() as usize).max(2);
+        let restart_period = ((RESTART_SECONDS * rate) as usize).max(8);
+        let max_age = (restart_period * (SLOTS + 1)).max(max_lag * 2);
+        let block_seconds = super::BLOCK as f32 / sample_rate;
+        Self {
+            decimator: Decimator::new(sample_rate, factor, DC_HZ)
+                .with_emphasis(EMPHASIS_HZ)
+                .with_smoothing(SMOOTHING_HZ),
+            plain: LagBank::new(SLOTS, min_lag, max_lag, max_age),
+            cancelled: LagBank::new(SLOTS, min_lag, max_lag, max_age),
+            cancel_attack_start: 0,
+            cancel_period: 0.0,
+            cancel_left: 0,
+            cancel_len: (CANCEL_SECONDS * rate) as usize,
+            rate,
+            restart_period,
+            since_restart: 0,
+            attack_start: 0,
+            level_len: ((LEVEL_SECONDS * rate) as usize).max(4),
+            peak_level: 0.0,
+            peak_fade: (-block_seconds / PEAK_FADE_SECONDS).exp(),
+            hold_blocks_left: 0,
+            hold_blocks: (ATTACK_HOLD_SECONDS / block_seconds).ceil() as u32,
+            max_period: rate / MIN_HZ,
+            min_period: rate / MAX_HZ,
+            last: PitchFrame::default(),
+        }
     }
 
-    pub fn process(&mut self, _block: &[f32], _onset: Option<Onset>) -> PitchFrame {
-        PitchFrame::default()
+    /// Hears one block; `onset`, when the onset detector found an attack in this block, restarts the analysis there.
+    pub fn process(&mut self, block: &[f32], onset: Option<Onset>) -> PitchFrame {
+        let mut attack_at = onset.map(|o| o.offset as usize);
+        for (i, &x) in block.iter().enumerate() {
+            let Some(y) = self.decimator.push(x) else {
+                continue;
+            };
+            if attack_at.is_some_and(|a| a <= i) {
+                attack_at = None;
+                self.attack();
+            } else if self.since_restart >= self.restart_period {
+                self.restart_oldest();
+            }
+            self.plain.push(y);
+            self.since_restart += 1;
+            if self.cancel_left > 0 {
+                self.cancel_left -= 1;
+                let old = self.plain.past(self.cancel_period);
+                self.cancelled.push(y - old);
+            }
+        }
+        self.decimator.flush();
+        let frame = self.decide();
+        self.last = frame;
+        frame
     }
+
+    /// A new note starts with the next decimated sample.
+    fn attack(&mut self) {
+        self.restart_oldest();
+        self.attack_start = self.plain.next_index();
+        self.hold_blocks_left = self.hold_blocks;
+        self.peak_level = 0.0;
+        if self.last.hz > 0.0 {
+            self.cancel_period = self.rate / self.last.hz;
+            self.cancel_left = self.cancel_len;
+            self.cancel_attack_start = self.cancelled.next_index();
+        } else {
+            self.cancel_left = 0;
+            self.cancel_period = 0.0;
+        }
+    }
+
+    /// Restarts the window that started longest ago, on both signals (windows of the same number start together).
+    fn restart_oldest(&mut self) {
+        let oldest = (0..self.plain.slots())
+            .min_by_key(|&s| self.plain.start(s))
+            .unwrap_or(0);
+        self.plain.restart(oldest);
+        self.cancelled.restart(oldest);
+        self.since_restart = 0;
+    }
+
+    /// The best reading of the new note: from the plain window, or from the cancelled one while the old
+    /// note may still ring and the cancelled signal kept enough of the new one.
+    fn reading(&mut self) -> Option<Reading> {
+        let window = clean_window(&self.plain, self.attack_start);
+        let plain = self.plain.read(window, &RULES);
+        if self.cancel_period <= 0.0 || self.cancel_left == 0 {
+            return plain;
+        }
+        let cancelled_window = clean_window(&self.cancelled, self.cancel_attack_start);
+        let kept = self.cancelled.mean_square(cancelled_window)
+            / self.plain.mean_square(window).max(1.0e-20);
+        if !(kept >= CANCELLED_ENERGY_MIN) {
+            return plain;
+        }
+        let cancelled = self.cancelled.read(cancelled_window, &RULES);
+        match (plain, cancelled) {
+            (Some(p), Some(c)) => Some(if c.clarity > p.clarity { c } else { p }),
+            (p, c) => p.or(c),
+        }
+    }
+
+    /// Voicing and pitch for the block just heard.
+    fn decide(&mut self) -> PitchFrame {
+        let level = self.plain.recent_mean_square(self.level_len);
+        self.peak_level = (self.peak_level * self.peak_fade).max(level);
+        let hold = self.hold_blocks_left > 0;
+        self.hold_blocks_left = self.hold_blocks_left.saturating_sub(1);
+        let unvoiced = PitchFrame::default();
+        if !(level >= FLOOR_MEAN_SQUARE) || level < RELATIVE_FLOOR * self.peak_level {
+            return unvoiced;
+        }
+        let held = if hold { self.last } else { unvoiced };
+        let Some(reading) = self.reading() else {
+            return held;
+        };
+        if !(reading.period >= self.min_period && reading.period <= self.max_period) {
+            return held;
+        }
+        let sub_octave_untested = !reading.double_tested && 2.0 * reading.period <= self.max_period;
+        if sub_octave_untested && reading.clarity < CLARITY_YOUNG {
+            return held;
+        }
+        let hz = self.rate / reading.period;
+        let continuing = self.last.hz > 0.0 && (hz / self.last.hz - 1.0).abs() < 0.03;
+        let needed = if continuing { CLARITY_KEEP } else { CLARITY_ON };
+        if reading.clarity < needed {
+            return held;
+        }
+        PitchFrame {
+            hz,
+            confidence: reading.clarity.clamp(0.0, 1.0),
+        }
+    }
+
+    #[doc(hidden)]
+    /// The reading of the current window (hz, clarity, lags tested, clarity at twice the period), for tuning tools.
+    pub fn debug_reading(&mut self) -> Option<(f32, f32, usize, f32, bool)> {
+        let r = self.reading()?;
+        Some((
+            self.rate / r.period,
+            r.clarity,
+            r.lags_tested,
+            r.double_clarity,
+            r.double_tested,
+        ))
+    }
+}
+
+/// The oldest window of `bank` that started at or after `attack_start`.
+fn clean_window(bank: &LagBank, attack_start: u64) -> usize {
+    (0..bank.slots())
+        .filter(|&s| bank.start(s) >= attack_start)
+        .min_by_key(|&s| bank.start(s))
+        .unwrap_or(0)
 }

@@ -1,0 +1,178 @@
+//! The pitch tracker's front end: a Butterworth low-pass and decimation to about 12 kHz, then a high-pass.
+//!
+//! Guitar fundamentals stop at about 1.3 kHz, so the lag search runs on a copy sampled at roughly 12 kHz:
+//! sixteen times fewer lag products than at 48 kHz, and harmonics up to 4 kHz still sharpen the period.
+//! A gentle one-pole high-pass removes DC offsets; a steeper one would ring at every attack of a low note and
+//! spoil the first periods, which are the ones that matter for latency.
+
+use core::f32::consts::PI;
+
+/// Inputs beyond this magnitude are broken and read as silence: no guitar signal comes near, and letting them
+/// into the filters would leave them ringing long after the input is sane again.
+const INPUT_LIMIT: f32 = 16.0;
+/// Filter states smaller than this are set to zero, so decaying tails never reach denormal numbers.
+const DENORMAL_FLOOR: f32 = 1.0e-20;
+
+/// One second-order section in transposed direct form II.
+#[derive(Clone, Copy, Debug, Default)]
+struct Biquad {
+    b0: f32,
+    b1: f32,
+    b2: f32,
+    a1: f32,
+    a2: f32,
+    s1: f32,
+    s2: f32,
+}
+
+impl Biquad {
+    /// RBJ cookbook low-pass at `hz` with quality `q`.
+    fn low_pass(sample_rate: f32, hz: f32, q: f32) -> Self {
+        let w = 2.0 * PI * (hz / sample_rate).clamp(1.0e-4, 0.49);
+        let (sin, cos) = w.sin_cos();
+        let alpha = sin / (2.0 * q);
+        let a0 = 1.0 + alpha;
+        let (b0, b1) = ((1.0 - cos) / 2.0, 1.0 - cos);
+        Self {
+            b0: b0 / a0,
+            b1: b1 / a0,
+            b2: b0 / a0,
+            a1: -2.0 * cos / a0,
+            a2: (1.0 - alpha) / a0,
+            s1: 0.0,
+            s2: 0.0,
+        }
+    }
+
+    #[inline]
+    fn run(&mut self, x: f32) -> f32 {
+        let y = self.b0 * x + self.s1;
+        self.s1 = self.b1 * x - self.a1 * y + self.s2;
+        self.s2 = self.b2 * x - self.a2 * y;
+        y
+    }
+
+    fn flush(&mut self) {
+        if !(self.s1.abs() >= DENORMAL_FLOOR) {
+            self.s1 = 0.0; // also catches NaN, which compares false
+        }
+        if !(self.s2.abs() >= DENORMAL_FLOOR) {
+            self.s2 = 0.0;
+        }
+        if !self.s1.is_finite() || !self.s2.is_finite() {
+            self.s1 = 0.0;
+            self.s2 = 0.0;
+        }
+    }
+}
+
+/// Quality factors of the three sections of a 6th-order Butterworth filter.
+const BUTTERWORTH6_Q: [f32; 3] = [0.517_638, 0.707_107, 1.931_852];
+
+/// Low-pass, keep every `factor`-th sample, high-pass.
+pub(super) struct Decimator {
+    low_pass: [Biquad; 3],
+    /// One-pole DC blocker: `y = x - x_prev + pole * y_prev`.
+    dc_pole: f32,
+    dc_input: f32,
+    dc_output: f32,
+    factor: u32,
+    phase: u32,
+    out_rate: f32,
+    smoothing: Option<Biquad>,
+    /// Pre-emphasis: `y = x - emphasis * x_prev` at the output rate.
+    emphasis: f32,
+    previous: f32,
+}
+
+impl Decimator {
+    /// For input at `sample_rate`, keeping every `factor`-th sample; `dc_hz` is the DC blocker's corner.
+    pub(super) fn new(sample_rate: f32, factor: u32, dc_hz: f32) -> Self {
+        let factor = factor.max(1);
+        let out_rate = sample_rate / factor as f32;
+        let corner = 0.33 * out_rate;
+        Self {
+            low_pass: BUTTERWORTH6_Q.map(|q| Biquad::low_pass(sample_rate, corner, q)),
+            dc_pole: (-2.0 * PI * dc_hz.max(0.0) / out_rate).exp(),
+            dc_input: 0.0,
+            dc_output: 0.0,
+            factor,
+            phase: 0,
+            out_rate,
+            smoothing: None,
+            emphasis: 0.0,
+            previous: 0.0,
+        }
+    }
+
+    /// Adds a second-order low-pass at `corner_hz` at the output rate (0 for none): the lower partials, whose
+    /// periods agree best, then weigh most in the lag search; stiff or dispersive strings' high partials do not.
+    pub(super) fn with_smoothing(mut self, corner_hz: f32) -> Self {
+        if corner_hz > 0.0 {
+            self.smoothing = Some(Biquad::low_pass(
+                self.out_rate,
+                corner_hz,
+                core::f32::consts::FRAC_1_SQRT_2,
+            ));
+        }
+        self
+    }
+
+    /// Tilts the output spectrum up by about 6 dB per octave above `corner_hz`, so that a strong low thump
+    /// at the attack does not outweigh the harmonics of a higher note.
+    pub(super) fn with_emphasis(mut self, corner_hz: f32) -> Self {
+        let out_rate = Self::out_rate_of(&self);
+        self.emphasis = if corner_hz > 0.0 {
+            (-2.0 * PI * corner_hz / out_rate).exp()
+        } else {
+            0.0
+        };
+        self
+    }
+
+    fn out_rate_of(&self) -> f32 {
+        self.out_rate
+    }
+
+    /// The output sample rate.
+    pub(super) fn out_rate(sample_rate: f32, factor: u32) -> f32 {
+        sample_rate / factor.max(1) as f32
+    }
+
+    /// Feeds one input sample; returns a decimated sample every `factor` inputs.
+    #[inline]
+    pub(super) fn push(&mut self, x: f32) -> Option<f32> {
+        let x = if x.abs() <= INPUT_LIMIT { x } else { 0.0 }; // NaN compares false too
+        let mut y = x;
+        for section in &mut self.low_pass {
+            y = section.run(y);
+        }
+        self.phase += 1;
+        if self.phase < self.factor {
+            return None;
+        }
+        self.phase = 0;
+        let blocked = y - self.dc_input + self.dc_pole * self.dc_output;
+        self.dc_input = y;
+        self.dc_output = blocked;
+        y = blocked;
+        if let Some(section) = &mut self.smoothing {
+            y = section.run(y);
+        }
+        let out = y - self.emphasis * self.previous;
+        self.previous = y;
+        Some(out)
+    }
+
+    /// Clears denormal and non-finite filter states; call once per block.
+    pub(super) fn flush(&mut self) {
+        for section in self.low_pass.iter_mut().chain(self.smoothing.iter_mut()) {
+            section.flush();
+        }
+        for state in [&mut self.dc_input, &mut self.dc_output, &mut self.previous] {
+            if !(state.abs() >= DENORMAL_FLOOR) || !state.is_finite() {
+                *state = 0.0;
+            }
+        }
+    }
+}

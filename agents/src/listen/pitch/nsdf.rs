@@ -1,0 +1,340 @@
+//! Running lag products over windows that start at chosen moments, and McLeod's normalized square difference.
+//!
+//! A *slot* sums `x[j] * x[j + lag]` for every pair of samples that both lie after the slot's start, updated as
+//! each sample arrives (one multiply-add per lag). Restarting a slot at an attack gives, a moment later, a window
+//! holding only the new note; restarting slots in turn gives windows of bounded age when no attack is known.
+//! The NSDF `n(lag) = 2 r(lag) / m(lag)`, with `m` the energy of both sides of the pairs, is 1 for a perfectly
+//! periodic window at its period whatever the window's length, so a window that grows from the attack can be
+//! read as soon as it spans a little more than one period.
+
+/// Largest number of positive NSDF lobes examined.
+const MAX_LOBES: usize = 24;
+
+/// One window: where it starts and its lag products.
+struct Slot {
+    /// Absolute index of the window's first sample.
+    start: u64,
+    /// `products[lag]` = sum of `x[j] * x[j + lag]` over pairs inside the window; index 0 unused.
+    products: Box<[f32]>,
+}
+
+/// How a window is read.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ReadRules {
+    /// A lag is tested once the window holds `min_pairs_ratio * lag` pairs for it (and at least 4).
+    pub min_pairs_ratio: f32,
+    /// McLeod's rule: the first NSDF peak reaching this fraction of the highest one is the period.
+    pub peak_ratio: f32,
+    /// The period is replaced by its double or triple when that lag's aperiodicity `1 - n` is below this
+    /// fraction of the period's: the peak found was then a dominant harmonic, not the fundamental.
+    pub multiple_ratio: f32,
+    /// ... and when its NSDF value is higher by at least this much.
+    pub multiple_margin: f32,
+}
+
+/// A pitch candidate read from a window.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(super) struct Reading {
+    /// Period in samples of the decimated signal, interpolated.
+    pub period: f32,
+    /// NSDF value at the period: 1 = perfectly periodic.
+    pub clarity: f32,
+    /// Largest lag whose NSDF was computed (enough pairs in the window).
+    pub lags_tested: usize,
+    /// NSDF value at twice the period, if that lag was tested; else `NAN`-free 0 with `double_tested` false.
+    pub double_clarity: f32,
+    pub double_tested: bool,
+}
+
+/// History of the decimated signal, its energy prefix sums, and the running windows.
+pub(super) struct LagBank {
+    max_lag: usize,
+    min_lag: usize,
+    /// Decimated samples; `history[i]` has absolute index `base + i`.
+    history: Box<[f32]>,
+    /// `energy[i]` = sum of squares of `history[..i]`, in f64 so that differences stay exact enough.
+    energy: Box<[f64]>,
+    len: usize,
+    base: u64,
+    /// Samples kept when the history is compacted: the oldest window and the longest lag must still fit.
+    keep: usize,
+    slots: Box<[Slot]>,
+    /// NSDF of the last evaluated window, by lag.
+    nsdf: Box<[f32]>,
+}
+
+impl LagBank {
+    /// `slots` windows; lags `min_lag..=max_lag` are candidates; windows are never older than `max_age` samples.
+    pub(super) fn new(slots: usize, min_lag: usize, max_lag: usize, max_age: usize) -> Self {
+        let max_lag = max_lag.max(4);
+        let min_lag = min_lag.clamp(2, max_lag - 2);
+        let keep = max_age.max(max_lag) + 2;
+        let capacity = 4 * keep;
+        Self {
+            max_lag,
+            min_lag,
+            history: vec![0.0; capacity].into_boxed_slice(),
+            energy: vec![0.0; capacity + 1].into_boxed_slice(),
+            len: 0,
+            base: 0,
+            keep,
+            slots: (0..slots.max(1))
+                .map(|_| Slot {
+                    start: 0,
+                    products: vec![0.0; max_lag + 1].into_boxed_slice(),
+                })
+                .collect(),
+            nsdf: vec![0.0; max_lag + 1].into_boxed_slice(),
+        }
+    }
+
+    /// Absolute index the next pushed sample will get.
+    pub(super) fn next_index(&self) -> u64 {
+        self.base + self.len as u64
+    }
+
+    /// Number of windows.
+    pub(super) fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The signal `delay` samples before the newest sample, linearly interpolated (0 beyond the history).
+    pub(super) fn past(&self, delay: f32) -> f32 {
+        let delay = delay.max(0.0);
+        let whole = delay as usize;
+        let frac = delay - whole as f32;
+        let at = |d: usize| {
+            self.len
+                .checked_sub(1 + d)
+                .and_then(|i| self.history.get(i))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        at(whole) + frac * (at(whole + 1) - at(whole))
+    }
+
+    /// Start of window `slot`.
+    pub(super) fn start(&self, slot: usize) -> u64 {
+        self.slots.get(slot).map_or(0, |s| s.start)
+    }
+
+    /// Restarts window `slot` so that its first sample is the next one pushed.
+    pub(super) fn restart(&mut self, slot: usize) {
+        let next = self.next_index();
+        if let Some(s) = self.slots.get_mut(slot) {
+            s.start = next;
+            s.products.fill(0.0);
+        }
+    }
+
+    /// Appends one sample and adds its products to every window.
+    pub(super) fn push(&mut self, x: f32) {
+        if self.len == self.history.len() {
+            self.compact();
+        }
+        let Some(last_energy) = self.energy.get(self.len).copied() else {
+            return;
+        };
+        if let (Some(h), Some(e)) = (
+            self.history.get_mut(self.len),
+            self.energy.get_mut(self.len + 1),
+        ) {
+            *h = x;
+            *e = last_energy + f64::from(x) * f64::from(x);
+        }
+        self.len += 1;
+        let now = self.base + self.len as u64 - 1;
+        let newest = self.len - 1;
+        for slot in &mut self.slots {
+            // lags whose earlier sample is inside the window: now - lag >= start
+            let lags = (now.saturating_sub(slot.start) as usize)
+                .min(self.max_lag)
+                .min(newest);
+            if lags == 0 {
+                continue;
+            }
+            // products[lag] += x * history[newest - lag] for lag in 1..=lags; walk both ascending
+            let past = &self.history[newest - lags..newest];
+            let dest = &mut slot.products[1..=lags];
+            for (d, p) in dest.iter_mut().zip(past.iter().rev()) {
+                *d += x * p;
+            }
+        }
+    }
+
+    /// Drops old history, keeping the last `keep` samples.
+    fn compact(&mut self) {
+        let drop = self.len.saturating_sub(self.keep);
+        self.history.copy_within(drop..self.len, 0);
+        let offset = self.energy.get(drop).copied().unwrap_or(0.0);
+        self.energy.copy_within(drop..=self.len, 0);
+        for e in &mut self.energy[..=self.len - drop] {
+            *e -= offset;
+        }
+        self.len -= drop;
+        self.base += drop as u64;
+        // A window older than the kept history cannot occur (ages are bounded by `keep`), but keep it consistent.
+        for slot in &mut self.slots {
+            if slot.start < self.base {
+                slot.start = self.base;
+                slot.products.fill(0.0);
+            }
+        }
+    }
+
+    /// Samples in window `slot`.
+    pub(super) fn age(&self, slot: usize) -> usize {
+        (self.next_index().saturating_sub(self.start(slot))) as usize
+    }
+
+    /// Mean square of window `slot`.
+    pub(super) fn mean_square(&self, slot: usize) -> f32 {
+        let age = self.age(slot).min(self.len);
+        if age == 0 {
+            return 0.0;
+        }
+        let e = self.energy.get(self.len).copied().unwrap_or(0.0)
+            - self.energy.get(self.len - age).copied().unwrap_or(0.0);
+        (e / age as f64) as f32
+    }
+
+    /// Mean square of the last `n` samples.
+    pub(super) fn recent_mean_square(&self, n: usize) -> f32 {
+        let n = n.min(self.len);
+        if n == 0 {
+            return 0.0;
+        }
+        let e = self.energy.get(self.len).copied().unwrap_or(0.0)
+            - self.energy.get(self.len - n).copied().unwrap_or(0.0);
+        (e / n as f64) as f32
+    }
+
+    /// Reads a pitch from window `slot` (see [`ReadRules`]).
+    pub(super) fn read(&mut self, slot: usize, rules: &ReadRules) -> Option<Reading> {
+        let ReadRules {
+            min_pairs_ratio,
+            peak_ratio,
+            multiple_ratio,
+            multiple_margin,
+        } = *rules;
+        let age = self.age(slot).min(self.len);
+        // lags with age - lag >= ratio * lag  <=>  lag <= age / (1 + ratio)
+        let tested = ((age as f32 / (1.0 + min_pairs_ratio)) as usize)
+            .min(self.max_lag)
+            .min(age.saturating_sub(4));
+        if tested < self.min_lag + 1 {
+            return None;
+        }
+        let products = &self.slots.get(slot)?.products;
+        let end = self.len;
+        let first = end - age;
+        let e = |i: usize| self.energy.get(i).copied().unwrap_or(0.0);
+        let total = e(end) - e(first);
+        if !(total > 1.0e-12) {
+            return None;
+        }
+        for lag in 1..=tested {
+            // pairs j in [first, end - lag): left side [first, end - lag), right side [first + lag, end)
+            let m = (e(end - lag) - e(first)) + (e(end) - e(first + lag));
+            let r = products.get(lag).copied().unwrap_or(0.0);
+            self.nsdf[lag] = if m > 1.0e-12 {
+                (2.0 * f64::from(r) / m) as f32
+            } else {
+                0.0
+            };
+        }
+        let n = &self.nsdf[..=tested];
+
+        // Positive lobes after the first negative excursion; the maximum of each.
+        let mut lobes = [(0usize, 0.0f32); MAX_LOBES];
+        let mut count = 0;
+        let mut lag = 1;
+        while lag <= tested && n[lag] > 0.0 {
+            lag += 1;
+        }
+        let mut best: Option<(usize, f32)> = None;
+        while lag <= tested && count < MAX_LOBES {
+            if n[lag] > 0.0 {
+                match best {
+                    Some((_, v)) if v >= n[lag] => {}
+                    _ => best = Some((lag, n[lag])),
+                }
+            } else if let Some(b) = best.take() {
+                lobes[count] = b;
+                count += 1;
+            }
+            lag += 1;
+        }
+        // A lobe still rising at the last tested lag is not a peak yet.
+        if let Some(b) = best {
+            if b.0 < tested && count < MAX_LOBES {
+                lobes[count] = b;
+                count += 1;
+            }
+        }
+        let lobes = &lobes[..count];
+        let highest = lobes
+            .iter()
+            .filter(|l| l.0 >= self.min_lag)
+            .map(|l| l.1)
+            .fold(0.0f32, f32::max);
+        if highest <= 0.0 {
+            return None;
+        }
+        let &(peak, _) = lobes
+            .iter()
+            .find(|l| l.0 >= self.min_lag && l.1 >= peak_ratio * highest)?;
+        let (mut period, mut clarity) = interpolate(n, peak);
+        // A much more periodic peak at twice or three times the lag means the peak found is a strong harmonic.
+        for multiple in [2.0f32, 3.0] {
+            let Some((at, value)) = peak_near(n, multiple * period, tested) else {
+                continue;
+            };
+            if 1.0 - value < multiple_ratio * (1.0 - clarity) && value - clarity > multiple_margin {
+                (period, clarity) = interpolate(n, at);
+                break;
+            }
+        }
+        let double = (2.0 * period).round() as usize;
+        let (double_clarity, double_tested) = if double + 1 <= tested {
+            let lo = double.saturating_sub(2).max(1);
+            let hi = (double + 2).min(tested);
+            (n[lo..=hi].iter().copied().fold(-1.0f32, f32::max), true)
+        } else {
+            (0.0, false)
+        };
+        Some(Reading {
+            period,
+            clarity,
+            lags_tested: tested,
+            double_clarity,
+            double_tested,
+        })
+    }
+}
+
+/// The highest NSDF value within two lags of `lag`, if that neighbourhood was tested and is a local peak.
+fn peak_near(n: &[f32], lag: f32, tested: usize) -> Option<(usize, f32)> {
+    let centre = lag.round() as usize;
+    let (lo, hi) = (centre.saturating_sub(2).max(1), centre + 2);
+    if hi + 1 > tested {
+        return None;
+    }
+    let (at, value) = (lo..=hi)
+        .map(|i| (i, n.get(i).copied().unwrap_or(-1.0)))
+        .fold((lo, -1.0f32), |a, b| if b.1 > a.1 { b } else { a });
+    (value > 0.0 && at > lo && at < hi).then_some((at, value))
+}
+
+/// Parabolic interpolation of the peak of `n` at `i`: (position, value).
+fn interpolate(n: &[f32], i: usize) -> (f32, f32) {
+    let (Some(&a), Some(&b), Some(&c)) = (n.get(i.wrapping_sub(1)), n.get(i), n.get(i + 1)) else {
+        return (i as f32, n.get(i).copied().unwrap_or(0.0));
+    };
+    let curvature = a - 2.0 * b + c;
+    if !(curvature < 0.0) {
+        return (i as f32, b);
+    }
+    let shift = (0.5 * (a - c) / curvature).clamp(-0.5, 0.5);
+    (i as f32 + shift, b - 0.25 * (a - c) * shift)
+}

@@ -1,0 +1,311 @@
+//! The pitch tracker on made signals: harmonic plucks over the guitar's range, a weak fundamental, the first
+//! estimate's latency, silence, noise and hum, broken input, and no allocation while processing.
+
+use agents::listen::pitch::{PitchFrame, PitchTracker};
+use agents::listen::{BLOCK, Onset};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::f32::consts::TAU;
+
+const RATE: f32 = 48_000.0;
+
+thread_local! {
+    /// Allocations made by this thread (const-initialised, so touching it does not allocate).
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+struct Counting;
+
+// SAFETY: every call is forwarded unchanged to the system allocator; we only count.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: same contract as ours, forwarded.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours, forwarded.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: same contract as ours, forwarded.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// A small seeded generator (xorshift32) for phases and noise.
+struct Rng(u32);
+
+impl Rng {
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0 as f32 / u32::MAX as f32
+    }
+    fn noise(&mut self) -> f32 {
+        2.0 * self.next() - 1.0
+    }
+}
+
+/// A plucked string as a decaying harmonic sum with a sharp attack: harmonic `k` (from 1) has amplitude
+/// `amplitudes[k - 1]` and decays faster the higher it is. `seconds` long, peak about `peak`.
+fn pluck(hz: f32, amplitudes: &[f32], seconds: f32, peak: f32, seed: u32) -> Vec<f32> {
+    let mut rng = Rng(seed);
+    let phases: Vec<f32> = amplitudes.iter().map(|_| rng.next() * TAU).collect();
+    let n = (seconds * RATE) as usize;
+    let mut out: Vec<f32> = (0..n)
+        .map(|i| {
+            let t = i as f32 / RATE;
+            let attack = (i as f32 / 24.0).min(1.0); // half a millisecond
+            amplitudes
+                .iter()
+                .zip(&phases)
+                .enumerate()
+                .filter(|(k, _)| (*k as f32 + 1.0) * hz < 0.45 * RATE)
+                .map(|(k, (a, p))| {
+                    let k = k as f32 + 1.0;
+                    a * (TAU * k * hz * t + p).sin() * (-t * (1.5 + 0.6 * k)).exp()
+                })
+                .sum::<f32>()
+                * attack
+        })
+        .collect();
+    let max = out.iter().fold(0.0f32, |m, x| m.max(x.abs())).max(1.0e-9);
+    out.iter_mut().for_each(|x| *x *= peak / max);
+    out
+}
+
+/// Guitar-like harmonic amplitudes: a pluck near the bridge, rolling off slowly.
+fn guitar_harmonics() -> Vec<f32> {
+    (1..=16)
+        .map(|k| 1.0 / (k as f32).powf(0.9) * (1.0 + 0.3 * (k as f32 * 1.3).sin()))
+        .collect()
+}
+
+/// Runs `signal` through a fresh tracker; `attacks` are sample indices passed as onsets.
+fn track(signal: &[f32], attacks: &[usize]) -> Vec<PitchFrame> {
+    let mut tracker = PitchTracker::new(RATE);
+    signal
+        .chunks_exact(BLOCK)
+        .enumerate()
+        .map(|(b, block)| {
+            let onset = attacks.iter().find(|&&a| a / BLOCK == b).map(|&a| Onset {
+                offset: (a % BLOCK) as u32,
+                strength: 1.0,
+            });
+            tracker.process(block, onset)
+        })
+        .collect()
+}
+
+fn cents(hz: f32, reference: f32) -> f32 {
+    1200.0 * (hz / reference).log2()
+}
+
+/// Silence, then `note` starting at `lead_in` samples.
+fn after_silence(lead_in: usize, note: &[f32]) -> Vec<f32> {
+    let mut signal = vec![0.0; lead_in];
+    signal.extend_from_slice(note);
+    signal
+}
+
+/// Fraction of blocks from `from` to `to` seconds whose pitch is within `tolerance` cents of `hz`.
+fn fraction_within(frames: &[PitchFrame], from: f32, to: f32, hz: f32, tolerance: f32) -> f32 {
+    let block_seconds = BLOCK as f32 / RATE;
+    let range: Vec<&PitchFrame> = frames
+        .iter()
+        .enumerate()
+        .filter(|(b, _)| (*b as f32 * block_seconds) >= from && (*b as f32 * block_seconds) < to)
+        .map(|(_, f)| f)
+        .collect();
+    range
+        .iter()
+        .filter(|f| f.hz > 0.0 && cents(f.hz, hz).abs() <= tolerance)
+        .count() as f32
+        / range.len().max(1) as f32
+}
+
+#[test]
+fn harmonic_plucks_from_e2_to_e6_are_named_within_20_cents() {
+    let notes = [
+        82.41, 110.0, 146.83, 196.0, 246.94, 329.63, 440.0, 659.26, 1318.51,
+    ];
+    for (i, &hz) in notes.iter().enumerate() {
+        let lead_in = 4800 + 17 * i;
+        let signal = after_silence(
+            lead_in,
+            &pluck(hz, &guitar_harmonics(), 0.5, 0.5, 7 + i as u32),
+        );
+        for attacks in [vec![lead_in], vec![]] {
+            let frames = track(&signal, &attacks);
+            let start = lead_in as f32 / RATE;
+            let right = fraction_within(&frames, start + 0.05, start + 0.45, hz, 20.0);
+            assert!(
+                right >= 0.95,
+                "{hz} Hz with onsets {attacks:?}: only {right} of blocks within 20 cents"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_note_with_a_weak_fundamental_is_named_by_its_fundamental_not_its_octave() {
+    // Second harmonic four times stronger than the fundamental, as on a low string picked near its middle.
+    for (hz, seed) in [(82.41, 3), (110.0, 4), (146.83, 5), (196.0, 6)] {
+        let amplitudes = [0.25, 1.0, 0.5, 0.45, 0.3, 0.25, 0.2, 0.15];
+        let signal = after_silence(4800, &pluck(hz, &amplitudes, 0.5, 0.5, seed));
+        let frames = track(&signal, &[4800]);
+        let right = fraction_within(&frames, 0.15, 0.55, hz, 30.0);
+        let octave = fraction_within(&frames, 0.15, 0.55, 2.0 * hz, 50.0);
+        assert!(
+            right >= 0.95 && octave == 0.0,
+            "{hz} Hz: {right} right, {octave} an octave up"
+        );
+    }
+}
+
+#[test]
+fn the_first_estimate_of_a_low_e_comes_within_one_and_a_half_periods_and_a_block() {
+    let hz = 82.41;
+    let period = RATE / hz;
+    for (lead_in, seed) in [(4800usize, 11u32), (4831, 12), (4863, 13)] {
+        let signal = after_silence(lead_in, &pluck(hz, &guitar_harmonics(), 0.3, 0.5, seed));
+        let frames = track(&signal, &[lead_in]);
+        let first = frames
+            .iter()
+            .position(|f| f.hz > 0.0)
+            .expect("the low E is never voiced");
+        let known_at = (first + 1) * BLOCK; // the end of the block that gave it
+        let latency = known_at - lead_in;
+        assert!(
+            latency as f32 <= 1.5 * period + BLOCK as f32,
+            "first estimate {latency} samples after the attack"
+        );
+        assert!(
+            cents(frames[first].hz, hz).abs() <= 50.0,
+            "first estimate {} Hz",
+            frames[first].hz
+        );
+    }
+}
+
+#[test]
+fn a_new_note_over_the_ringing_old_one_is_found_quickly() {
+    // A4 rings on while D4 is plucked: the new note must win within 30 ms.
+    let old = pluck(440.0, &guitar_harmonics(), 0.6, 0.5, 21);
+    let new = pluck(293.66, &guitar_harmonics(), 0.3, 0.5, 22);
+    let attack = 4800 + 14_400;
+    let mut signal = after_silence(4800, &old);
+    for (i, x) in new.iter().enumerate() {
+        signal[attack + i] += x;
+    }
+    let frames = track(&signal, &[4800, attack]);
+    let start = attack as f32 / RATE;
+    let right = fraction_within(&frames, start + 0.03, start + 0.25, 293.66, 30.0);
+    assert!(right >= 0.95, "only {right} of blocks on the new note");
+}
+
+#[test]
+fn silence_noise_and_hum_are_unvoiced() {
+    let mut rng = Rng(99);
+    let silence = vec![0.0f32; 48_000];
+    let loud_noise: Vec<f32> = (0..48_000).map(|_| 0.3 * rng.noise()).collect();
+    let quiet_noise: Vec<f32> = (0..48_000).map(|_| 0.003 * rng.noise()).collect();
+    // Mains hum with odd harmonics at about -42 dBFS RMS, over hiss at about -50 dBFS.
+    let hum: Vec<f32> = (0..48_000)
+        .map(|i| {
+            let t = i as f32 / RATE;
+            let h = (TAU * 50.0 * t).sin()
+                + 0.5 * (TAU * 150.0 * t).sin()
+                + 0.3 * (TAU * 250.0 * t).sin();
+            0.009 * h + 0.0055 * rng.noise()
+        })
+        .collect();
+    for (name, signal) in [
+        ("silence", silence),
+        ("loud noise", loud_noise),
+        ("quiet noise", quiet_noise),
+        ("hum", hum),
+    ] {
+        let frames = track(&signal, &[]);
+        let voiced = frames.iter().filter(|f| f.hz > 0.0).count();
+        assert_eq!(voiced, 0, "{name}: {voiced} voiced blocks");
+        assert!(
+            frames.iter().all(|f| f.confidence.is_finite()),
+            "{name}: confidence not finite"
+        );
+    }
+}
+
+#[test]
+fn broken_input_gives_finite_output_and_the_tracker_recovers() {
+    let mut tracker = PitchTracker::new(RATE);
+    let bad = [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        1.0e38,
+        -1.0e38,
+        1.0e-42,
+    ];
+    for value in bad {
+        for _ in 0..20 {
+            let frame = tracker.process(&[value; BLOCK], None);
+            assert!(
+                frame.hz.is_finite() && frame.confidence.is_finite(),
+                "{value}: {frame:?}"
+            );
+        }
+    }
+    let note = pluck(196.0, &guitar_harmonics(), 0.4, 0.5, 31);
+    let frames: Vec<PitchFrame> = note
+        .chunks_exact(BLOCK)
+        .enumerate()
+        .map(|(b, block)| {
+            tracker.process(
+                block,
+                (b == 0).then_some(Onset {
+                    offset: 0,
+                    strength: 1.0,
+                }),
+            )
+        })
+        .collect();
+    assert!(
+        frames
+            .iter()
+            .all(|f| f.hz.is_finite() && f.confidence.is_finite())
+    );
+    let right = fraction_within(&frames, 0.05, 0.35, 196.0, 20.0);
+    assert!(
+        right >= 0.95,
+        "after broken input only {right} of blocks right"
+    );
+}
+
+#[test]
+fn processing_never_allocates() {
+    let mut tracker = PitchTracker::new(RATE);
+    let mut signal = after_silence(4800, &pluck(110.0, &guitar_harmonics(), 0.5, 0.5, 41));
+    signal.extend(pluck(523.25, &guitar_harmonics(), 0.5, 0.5, 42));
+    let before = ALLOCATIONS.with(Cell::get);
+    let mut voiced = 0;
+    for (b, block) in signal.chunks_exact(BLOCK).enumerate() {
+        let onset = (b == 75 || b == 75 + 375).then_some(Onset {
+            offset: 3,
+            strength: 1.0,
+        });
+        voiced += usize::from(tracker.process(block, onset).hz > 0.0);
+    }
+    let allocations = ALLOCATIONS.with(Cell::get) - before;
+    assert_eq!(allocations, 0);
+    assert!(
+        voiced > 500,
+        "the notes were heard ({voiced} voiced blocks)"
+    );
+}
