@@ -1,2 +1,49 @@
-//! The `performia` command.
-fn main() {}
+//! The `performia` command: one module per subcommand, this file only dispatches.
+
+mod bench_ring;
+mod send;
+mod state;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Performia: a band that listens.
+#[derive(Parser)]
+#[command(name = "performia", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write one event into the event ring.
+    Send(send::Args),
+    /// Print a snapshot of the state page as JSON.
+    State(state::Args),
+    /// Measurements.
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Cross-process write→read latency of the event ring, with a spinning reader in a child process.
+    Ring(bench_ring::Args),
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Send(args) => send::run(&args),
+        Command::State(args) => state::run(&args),
+        Command::Bench(Bench::Ring(args)) => bench_ring::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line: each error says what to do; `:#` joins any context on the same line.
+            eprintln!("performia: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
