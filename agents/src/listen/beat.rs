@@ -27,7 +27,7 @@
 mod grid;
 mod history;
 
-use self::grid::{Grid, log_fill, log_prior, refine};
+use self::grid::{Evidence, Grid, log_fill, log_prior, refine};
 use self::history::{OnsetHistory, PastOnset};
 use super::{BLOCK, BeatFrame, Onset};
 
@@ -63,10 +63,13 @@ pub struct BeatParams {
     pub prior_max_bpm: f64,
     /// Width (octaves) of the prior's walls outside `prior_min_bpm..prior_max_bpm`.
     pub prior_wall_octaves: f64,
-    /// Width (octaves) of the prior around a tap tempo.
+    /// Width (octaves) of the prior around a tap tempo: narrow enough to rule out half, double and 2/3 the tap,
+    /// wide enough to follow a tempo step or ramp while the tap stays in force.
     pub tap_octaves: f64,
-    /// How much better (log score) a different hypothesis must be to replace the grid in use.
+    /// How much better (log score) a different hypothesis must be to replace a settled grid.
     pub switch_margin: f64,
+    /// Margin (log score) for replacing a grid just adopted.
+    pub min_switch_margin: f64,
     /// Extra margin for a switch to a metrically related grid (half, double, 2/3 or 3/2 the tempo, or the
     /// off-beat), reached after `settle_beats` beats on one grid.
     pub relative_switch_margin: f64,
@@ -88,6 +91,8 @@ pub struct BeatParams {
     /// the beats. It is what tells a tactus from grids 1.5 or 2 times slower or faster when every eighth is
     /// played.
     pub subdivision_weight: f64,
+    /// The on-beat window widened by this factor for the subdivision, so swung eighths count as halves.
+    pub subdivision_widen: f64,
     /// Subdivision fill (0..1) from which no penalty applies.
     pub subdivision_saturation: f64,
     /// How much a triplet subdivision counts beside a binary one (0..1): a grid 1.5 times slower than the
@@ -113,19 +118,21 @@ impl Default for BeatParams {
             prior_min_bpm: 64.0,
             prior_max_bpm: 165.0,
             prior_wall_octaves: 0.12,
-            tap_octaves: 0.04,
+            tap_octaves: 0.25,
             switch_margin: 0.25,
+            min_switch_margin: 0.05,
             relative_switch_margin: 0.8,
             settle_beats: 8.0,
             same_tempo: 0.06,
             same_phase: 0.12,
             free_run_beats: 16.0,
-            strength_exponent: 0.5,
+            strength_exponent: 0.35,
             onset_delay_s: 0.0,
             late_beat_s: 0.05,
             subdivision_weight: 0.5,
             triplet_weight: 0.0,
             subdivision_saturation: 0.5,
+            subdivision_widen: 1.0,
             phrase_gap_s: 0.5,
             phrase_start_boost: 1.0,
         }
@@ -151,16 +158,17 @@ struct Scored {
 /// use agents::listen::{Onset, beat::BeatTracker};
 /// let mut tracker = BeatTracker::new(48_000.0);
 /// let mut beats = 0;
-/// // onsets every 0.5 s (120 bpm) for 4 s, 64-sample blocks
-/// for block in 0..3000u32 {
-///     let onset = (block % 375 == 0).then_some(Onset { offset: 0, strength: 12.0 });
+/// // 750 blocks of 64 samples per second; onsets every 0.5 s (120 bpm) from 0 to 3.5 s, then silence
+/// for block in 0..3100u32 {
+///     let onset = (block % 375 == 0 && block < 3000).then_some(Onset { offset: 0, strength: 12.0 });
 ///     let frame = tracker.process(0.0, onset, 0.0);
 ///     beats += frame.beat.is_some() as u32;
 ///     if block == 2999 {
 ///         assert!((frame.tempo_bpm - 120.0).abs() < 1.0);
 ///     }
 /// }
-/// assert_eq!(beats, 8);
+/// // the 8 played beats, and the one at 4.0 s, predicted although nothing was played there
+/// assert_eq!(beats, 9);
 /// ```
 pub struct BeatTracker {
     params: BeatParams,
@@ -176,6 +184,8 @@ pub struct BeatTracker {
     current: Option<Grid>,
     /// Best rivals from the last onset.
     pool: [Option<Scored>; POOL],
+    /// The onsets weighed at the current onset, with their recency weights.
+    evidence: Evidence,
     /// Scratch space for one onset's hypotheses.
     candidates: [Scored; MAX_CANDIDATES],
     /// Time (s) of the next beat to announce.
@@ -219,6 +229,7 @@ impl BeatTracker {
             tap_bpm: 0.0,
             current: None,
             pool: [None; POOL],
+            evidence: Evidence::new(),
             candidates: [idle; MAX_CANDIDATES],
             next_beat: f64::INFINITY,
             last_beat: f64::NEG_INFINITY,
@@ -259,10 +270,10 @@ impl BeatTracker {
             self.hear_onset(time, start);
         }
 
-        if let Some(grid) = self.current {
-            if end - self.last_onset > self.params.free_run_beats * grid.period {
-                self.unlock();
-            }
+        if let Some(grid) = self.current
+            && end - self.last_onset > self.params.free_run_beats * grid.period
+        {
+            self.unlock();
         }
 
         let mut beat = None;
@@ -334,14 +345,12 @@ impl BeatTracker {
         let mut count = 0;
         let mut push = |candidates: &mut [Scored; MAX_CANDIDATES], grid: Grid| {
             let bpm = grid.bpm();
-            if count < MAX_CANDIDATES
-                && (PROPOSE_MIN_BPM..=PROPOSE_MAX_BPM).contains(&bpm)
+            if (PROPOSE_MIN_BPM..=PROPOSE_MAX_BPM).contains(&bpm)
                 && grid.anchor.is_finite()
+                && let Some(slot) = candidates.get_mut(count)
             {
-                if let Some(slot) = candidates.get_mut(count) {
-                    slot.grid = grid;
-                    count += 1;
-                }
+                slot.grid = grid;
+                count += 1;
             }
         };
         // Slot 0 is the grid in use, so it can be compared with its rivals.
@@ -443,10 +452,11 @@ impl BeatTracker {
 
         let params = self.params;
         let now = time;
+        self.evidence.gather(&self.history, now, &params);
         for candidate in self.candidates.iter_mut().take(count) {
-            let refined = refine(&candidate.grid, &self.history, now, &params);
-            let refined = refine(&refined, &self.history, now, &params);
-            let score = log_fill(&refined, &self.history, now, &params)
+            let refined = refine(&candidate.grid, &self.evidence, &params);
+            let refined = refine(&refined, &self.evidence, &params);
+            let score = log_fill(&refined, &self.evidence, &params)
                 + log_prior(refined.bpm(), self.tap_bpm, &params);
             *candidate = Scored {
                 grid: refined,
@@ -465,16 +475,18 @@ impl BeatTracker {
             None => best.grid,
             Some(grid) => {
                 let incumbent = candidates[0];
-                // Jumping to another metrical level or to the off-beat of the same tempo gets harder the
-                // longer the grid has held: syncopations and accents move the evidence there for a bar or
-                // two without the beat having moved.
+                // Switching gets harder the longer the grid has held: early on the evidence is a few
+                // onsets and the best reading should win at once; later, syncopations and accents move the
+                // evidence to another metrical level or the off-beat for a bar or two without the beat
+                // having moved, so those switches need the most.
                 let held =
                     ((now - self.locked_since) / grid.period / params.settle_beats).clamp(0.0, 1.0);
-                let margin = if best.grid.is_metrical_relative(&grid, params.same_tempo) {
-                    params.switch_margin + params.relative_switch_margin * held
+                let relative = if best.grid.is_metrical_relative(&grid, params.same_tempo) {
+                    params.relative_switch_margin
                 } else {
-                    params.switch_margin
+                    0.0
                 };
+                let margin = params.min_switch_margin + held * (params.switch_margin + relative);
                 if best
                     .grid
                     .is_near(&grid, params.same_tempo, params.same_phase)

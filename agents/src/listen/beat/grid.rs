@@ -7,7 +7,7 @@
 //! tempo prior decides between metrical levels only when the onsets cannot (equal fill at both).
 
 use super::BeatParams;
-use super::history::OnsetHistory;
+use super::history::{CAPACITY, OnsetHistory};
 
 /// A hypothesis: beats at `anchor + k * period` for every integer `k`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -35,11 +35,16 @@ impl Grid {
         self.anchor + ((t - self.anchor) / self.period).ceil() * self.period
     }
 
-    /// A grid at 1/3, 1/2, 2/3, 1, 3/2, 2 or 3 times the tempo of `other` (within `tolerance`, a ratio), which
-    /// the onsets of one rhythm can support almost as well.
+    /// A grid at 1/3, 1/2, 2/3, 3/2, 2 or 3 times the tempo of `other` (within `tolerance`, a ratio), or at
+    /// its tempo on the off-beats (a quarter to three quarters of a period away): the other readings of one
+    /// rhythm, which its onsets can support almost as well.
     pub fn is_metrical_relative(&self, other: &Grid, tolerance: f64) -> bool {
         let ratio = self.period / other.period;
-        [1.0 / 3.0, 0.5, 2.0 / 3.0, 1.0, 1.5, 2.0, 3.0]
+        if (ratio - 1.0).abs() < tolerance {
+            let (offset, _) = other.deviation(self.anchor);
+            return offset.abs() > 0.2 * other.period;
+        }
+        [1.0 / 3.0, 0.5, 2.0 / 3.0, 1.5, 2.0, 3.0]
             .iter()
             .any(|r| (ratio / r - 1.0).abs() < tolerance)
     }
@@ -49,6 +54,55 @@ impl Grid {
         let ratio = self.period / other.period;
         let (offset, _) = self.deviation(other.anchor);
         (ratio - 1.0).abs() < tempo_tolerance && offset.abs() < phase_tolerance * self.period
+    }
+}
+
+/// One onset of the window with its recency weights for scoring and for fitting.
+#[derive(Clone, Copy, Debug, Default)]
+struct Weighted {
+    time: f64,
+    score_weight: f64,
+    fit_weight: f64,
+}
+
+/// The onsets of the history window as of one moment, with their recency weights worked out once, so the
+/// dozens of hypotheses weighed at an onset cost no exponentials per onset.
+pub(super) struct Evidence {
+    onsets: [Weighted; CAPACITY],
+    len: usize,
+    now: f64,
+}
+
+impl Evidence {
+    pub fn new() -> Self {
+        Self {
+            onsets: [Weighted::default(); CAPACITY],
+            len: 0,
+            now: 0.0,
+        }
+    }
+
+    /// Takes the onsets of `history` no older than `params.history_s` before `now`.
+    pub fn gather(&mut self, history: &OnsetHistory, now: f64, params: &BeatParams) {
+        self.len = 0;
+        self.now = now;
+        for (slot, onset) in self
+            .onsets
+            .iter_mut()
+            .zip(history.iter_since(now - params.history_s))
+        {
+            let age = now - onset.time;
+            *slot = Weighted {
+                time: onset.time,
+                score_weight: (-age / params.score_memory_s).exp() * onset.weight,
+                fit_weight: (-age / params.fit_memory_s).exp() * onset.weight,
+            };
+            self.len += 1;
+        }
+    }
+
+    fn onsets(&self) -> &[Weighted] {
+        self.onsets.get(..self.len).unwrap_or(&[])
     }
 }
 
@@ -63,15 +117,15 @@ fn hit_kernel(deviation: f64, half_width: f64) -> f64 {
     (1.0 - x * x).max(0.0)
 }
 
-/// How well `grid` explains the onsets of `history` seen by time `now`: fill in 0..~1 (see the module docs).
-fn fill(grid: &Grid, history: &OnsetHistory, now: f64, params: &BeatParams) -> f64 {
-    let half_width = hit_half_width(grid.period, params);
-    let tau = params.score_memory_s;
+/// How well `grid` explains the onsets of `evidence`: fill in 0..~1 (see the module docs).
+fn fill(grid: &Grid, evidence: &Evidence, params: &BeatParams, widen: f64) -> f64 {
+    let half_width = hit_half_width(grid.period, params) * widen;
+    let now = evidence.now;
     let mut got = 0.0;
     let mut oldest = now;
-    for onset in history.iter_since(now - params.history_s) {
+    for onset in evidence.onsets() {
         let (deviation, _) = grid.deviation(onset.time);
-        got += (-(now - onset.time) / tau).exp() * onset.weight * hit_kernel(deviation, half_width);
+        got += onset.score_weight * hit_kernel(deviation, half_width);
         oldest = onset.time;
     }
     // The beats the onsets could have filled: from the oldest onset to now, each with the weight it would
@@ -81,6 +135,7 @@ fn fill(grid: &Grid, history: &OnsetHistory, now: f64, params: &BeatParams) -> f
     if span < 0.0 {
         return 0.0;
     }
+    let tau = params.score_memory_s;
     let count = (span / grid.period).floor() + 1.0;
     let ratio = (-grid.period / tau).exp();
     let expected = (-(now - last).max(0.0) / tau).exp() * (1.0 - ratio.powf(count)) / (1.0 - ratio);
@@ -90,14 +145,12 @@ fn fill(grid: &Grid, history: &OnsetHistory, now: f64, params: &BeatParams) -> f
 /// `grid` moved onto the onsets near its beats: a recency-weighted least-squares line through (beat index,
 /// onset time). Its slope is the period (limited to a `max_period_step` change), so a ramp or a small step is
 /// followed; with onsets on one beat only, just the phase moves.
-pub(super) fn refine(grid: &Grid, history: &OnsetHistory, now: f64, params: &BeatParams) -> Grid {
+pub(super) fn refine(grid: &Grid, evidence: &Evidence, params: &BeatParams) -> Grid {
     let half_width = hit_half_width(grid.period, params);
-    let tau = params.fit_memory_s;
     let (mut sw, mut sk, mut st, mut skk, mut skt) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for onset in history.iter_since(now - params.history_s) {
+    for onset in evidence.onsets() {
         let (deviation, k) = grid.deviation(onset.time);
-        let w =
-            (-(now - onset.time) / tau).exp() * onset.weight * hit_kernel(deviation, half_width);
+        let w = onset.fit_weight * hit_kernel(deviation, half_width);
         if w > 0.0 {
             let t = onset.time - grid.anchor;
             sw += w;
@@ -128,7 +181,7 @@ pub(super) fn refine(grid: &Grid, history: &OnsetHistory, now: f64, params: &Bea
 }
 
 /// Log prior of a tempo: a broad log-Gaussian over the tactus range with steep walls outside it, or, with a
-/// tap tempo, a narrow one around the tap.
+/// tap tempo, one around the tap that rules out its other metrical levels.
 pub(super) fn log_prior(bpm: f64, tap_bpm: f64, params: &BeatParams) -> f64 {
     if tap_bpm > 0.0 {
         let x = (bpm / tap_bpm).log2() / params.tap_octaves;
@@ -145,18 +198,22 @@ pub(super) fn log_prior(bpm: f64, tap_bpm: f64, params: &BeatParams) -> f64 {
 /// a tactus from a grid twice as fast (whose halves would be sixteenths) or 1.5 times slower (whose halves
 /// fall on sixteenths too); a well-filled subdivision earns nothing more, so a grid half as fast, whose
 /// "subdivision" is the real beat, gains nothing by it.
-pub(super) fn log_fill(grid: &Grid, history: &OnsetHistory, now: f64, params: &BeatParams) -> f64 {
+pub(super) fn log_fill(grid: &Grid, evidence: &Evidence, params: &BeatParams) -> f64 {
     const FLOOR: f64 = 0.15;
-    let on_beats = fill(grid, history, now, params);
+    let on_beats = fill(grid, evidence, params, 1.0);
     let at = |fraction: f64| {
         let shifted = Grid {
             anchor: grid.anchor + fraction * grid.period,
             ..*grid
         };
-        fill(&shifted, history, now, params)
+        fill(&shifted, evidence, params, params.subdivision_widen)
     };
     let halves = at(0.5);
-    let thirds = params.triplet_weight * 0.5 * (at(1.0 / 3.0) + at(2.0 / 3.0));
+    let thirds = if params.triplet_weight > 0.0 {
+        params.triplet_weight * 0.5 * (at(1.0 / 3.0) + at(2.0 / 3.0))
+    } else {
+        0.0
+    };
     let subdivision = (FLOOR + halves.max(thirds) / params.subdivision_saturation).min(1.0);
     on_beats.max(1e-6).ln() + params.subdivision_weight * subdivision.ln()
 }
