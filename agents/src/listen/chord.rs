@@ -29,8 +29,11 @@ const SILENCE_POWER: f32 = 2.5e-7;
 /// Every tunable of the tracker, with the defaults measured on the development takes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ChordParams {
-    /// Blocks between analyses (4 = 5.3 ms at 48 kHz).
+    /// Blocks between analyses while the window still starts at an attack (4 = 5.3 ms at 48 kHz).
     pub hop_blocks: u32,
+    /// Blocks between analyses once the window is full and slides over a ringing chord: the label rarely changes
+    /// then, so fewer analyses save CPU where it costs least latency.
+    pub ringing_hop_blocks: u32,
     /// Shortest window after an attack worth analysing, in seconds: shorter ones cannot separate semitones.
     pub min_window_s: f32,
     /// Attacks closer than this to the previous one belong to the same strum and do not restart the window.
@@ -57,6 +60,7 @@ impl Default for ChordParams {
     fn default() -> Self {
         Self {
             hop_blocks: 4,
+            ringing_hop_blocks: 8,
             min_window_s: 0.040,
             refractory_s: 0.060,
             min_score: 0.3,
@@ -165,7 +169,13 @@ impl ChordTracker {
             self.attack_sample = self.front.written().saturating_sub(back);
         }
         self.hop_phase += 1;
-        if self.hop_phase >= self.params.hop_blocks.max(1) {
+        let fresh = self.front.written() - self.attack_sample < HISTORY as u64;
+        let hop = if fresh {
+            self.params.hop_blocks
+        } else {
+            self.params.ringing_hop_blocks
+        };
+        if self.hop_phase >= hop.max(1) {
             self.hop_phase = 0;
             self.analyse();
         }
@@ -197,8 +207,11 @@ impl ChordTracker {
         let chroma = self.spectrum.analyse(len, &self.params.spectrum);
         self.chroma = chroma;
         let p = &self.params;
-        if chroma.power < SILENCE_POWER || chroma.peaks < 1 {
-            // Nothing to hear: every chord scores nothing and "no chord" scores fully.
+        if chroma.power < SILENCE_POWER
+            || chroma.peaks < 1
+            || self.fitter.clear_pitch_classes(&chroma) < 2
+        {
+            // Silence, noise or a single note: every chord scores nothing and "no chord" scores fully.
             self.frame.iter_mut().for_each(|v| *v = 0.0);
             if let Some(none) = self.frame.get_mut(NO_CHORD) {
                 *none = 1.0;

@@ -23,7 +23,7 @@ const NOTE_CANDIDATES: usize = 42;
 /// Semitones above a note of its harmonics 1..=8.
 const HARMONIC_SEMITONES: [usize; 8] = [0, 12, 19, 24, 28, 31, 34, 36];
 /// Weights of harmonics 1..=8 in a note's salience; falling, so a note an octave too low does not win.
-const HARMONIC_WEIGHTS: [f32; 8] = [1.0, 0.75, 0.6, 0.5, 0.45, 0.4, 0.35, 0.33];
+const HARMONIC_WEIGHTS: [f32; 8] = [1.0, 0.9, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55];
 
 /// Tunable settings of the transcription.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,6 +38,8 @@ pub struct SpectrumParams {
     pub bass_floor: f32,
     /// Most notes read from one window (six strings).
     pub max_notes: usize,
+    /// 1 removes a found note's partials only down to its smooth envelope; 0 removes them entirely.
+    pub smoothness: f32,
 }
 
 impl Default for SpectrumParams {
@@ -48,6 +50,7 @@ impl Default for SpectrumParams {
             note_floor: 0.1,
             bass_floor: 0.3,
             max_notes: 6,
+            smoothness: 0.5,
         }
     }
 }
@@ -119,15 +122,14 @@ impl Spectrum {
     pub fn analyse(&mut self, len: usize, params: &SpectrumParams) -> Chroma {
         let len = len.clamp(16, HISTORY);
         let mut power = 0.0f32;
-        for (i, x) in self.input.iter_mut().enumerate() {
-            if i < len {
-                power += *x * *x;
-                let w = self.hann.get(i * HISTORY / len).copied().unwrap_or(0.0);
-                *x *= w;
-            } else {
-                *x = 0.0;
-            }
+        // The Hann table is read with a fixed-point stride, so a window of any length costs no division per sample.
+        let step = (HISTORY << 16) / len;
+        let (head, tail) = self.input.split_at_mut(len.min(HISTORY));
+        for (i, x) in head.iter_mut().enumerate() {
+            power += *x * *x;
+            *x *= self.hann.get((i * step) >> 16).copied().unwrap_or(0.0);
         }
+        tail.iter_mut().for_each(|x| *x = 0.0);
         power /= len as f32;
         let mut chroma = Chroma {
             power,
@@ -140,20 +142,31 @@ impl Spectrum {
         {
             return chroma;
         }
-        for (m, c) in self.mags.iter_mut().zip(self.bins.iter()) {
-            let v = c.norm();
-            *m = if v.is_finite() { v } else { 0.0 };
-        }
         let (lo, hi) = (self.low_bin, self.high_bin);
+        // A peak must dominate half a main lobe each side, so side lobes and ripple of short windows do not count.
+        let reach = (HISTORY / len).clamp(1, 16);
+        // Magnitudes are needed only in the band and as far beyond it as a peak test looks.
+        let last = (hi + reach).min(self.mags.len() - 1);
+        let first = lo.saturating_sub(reach);
+        for k in first..=last {
+            let v = self.bins.get(k).map(|c| c.norm_sqr().sqrt()).unwrap_or(0.0);
+            if let Some(m) = self.mags.get_mut(k) {
+                *m = if v.is_finite() { v } else { 0.0 };
+            }
+        }
         let Some(band) = self.mags.get(lo..=hi) else {
             return chroma;
         };
         // The noise floor is the band's median magnitude; a peak must stand well above it and within 40 dB of the top.
-        let n = band.len();
+        // Every other bin is enough to place the median, at half the cost.
+        let mut n = 0;
+        for (slot, &m) in self.sorted.iter_mut().zip(band.iter().step_by(2)) {
+            *slot = m;
+            n += 1;
+        }
         let Some(sorted) = self.sorted.get_mut(..n) else {
             return chroma;
         };
-        sorted.copy_from_slice(band);
         let (_, median, _) = sorted.select_nth_unstable_by(n / 2, |a, b| a.total_cmp(b));
         let median = *median;
         let top = band.iter().fold(0.0f32, |a, &b| a.max(b));
@@ -161,16 +174,14 @@ impl Spectrum {
             return chroma;
         }
         let threshold = (4.0 * median).max(top * 0.01);
-        // A peak must dominate half a main lobe each side, so side lobes and ripple of short windows do not count.
-        let reach = (HISTORY / len).clamp(1, 16);
         let mut count = 0;
         for k in lo..=hi {
             let b = self.mags.get(k).copied().unwrap_or(0.0);
             if b <= threshold {
                 continue;
             }
-            let lo_k = k.saturating_sub(reach);
-            let hi_k = (k + reach).min(self.mags.len() - 1);
+            let lo_k = k.saturating_sub(reach).max(first);
+            let hi_k = (k + reach).min(last);
             let mut is_peak = true;
             for j in lo_k..=hi_k {
                 let m = self.mags.get(j).copied().unwrap_or(0.0);
@@ -242,9 +253,20 @@ impl Spectrum {
             if salience <= 1e-9 || salience < params.note_floor * first {
                 break;
             }
-            for &offset in HARMONIC_SEMITONES.iter() {
+            // Spectral smoothness (Klapuri): a partial is removed only down to the level of its neighbours in the
+            // note's own series, so a partial shared with another note (the fifth's octave is the root's third
+            // harmonic) keeps what the other note put there.
+            let mut levels = [0.0f32; HARMONIC_SEMITONES.len()];
+            for (level, &offset) in levels.iter_mut().zip(HARMONIC_SEMITONES.iter()) {
+                *level = self.grid.get(note + offset).copied().unwrap_or(0.0);
+            }
+            for (h, &offset) in HARMONIC_SEMITONES.iter().enumerate() {
+                let lo = h.saturating_sub(1);
+                let hi = (h + 1).min(levels.len() - 1);
+                let neighbourhood = levels.get(lo..=hi).unwrap_or(&[]);
+                let smooth = neighbourhood.iter().sum::<f32>() / neighbourhood.len().max(1) as f32;
                 if let Some(v) = self.grid.get_mut(note + offset) {
-                    *v = 0.0;
+                    *v -= v.min(smooth * params.smoothness + *v * (1.0 - params.smoothness));
                 }
             }
             let pc = (note + GRID_LOW_MIDI) % 12;

@@ -22,21 +22,24 @@ pub const HYPOTHESES: usize = QUALITIES.len() * 12;
 pub struct FitParams {
     /// A chord tone weaker than this share of the strongest pitch class counts as (partly) missing.
     pub presence: f32,
-    /// Cost per unit a chord tone falls short of `presence`.
+    /// Cost of a chord tone wholly missing; one short of `presence` costs in proportion.
     pub missing_cost: f32,
     /// Cost per unit of energy on pitch classes outside the chord.
     pub outside_cost: f32,
     /// Bonus when the chord's root is the lowest clear note.
     pub bass_bonus: f32,
+    /// A second pitch class weaker than this share of the strongest leaves a single note: no chord.
+    pub chord_floor: f32,
 }
 
 impl Default for FitParams {
     fn default() -> Self {
         Self {
             presence: 0.3,
-            missing_cost: 1.0,
+            missing_cost: 0.3,
             outside_cost: 0.7,
             bass_bonus: 0.2,
+            chord_floor: 0.2,
         }
     }
 }
@@ -49,6 +52,16 @@ pub struct Fitter {
 impl Fitter {
     pub fn new(params: FitParams) -> Self {
         Self { params }
+    }
+
+    /// How many pitch classes reach `chord_floor` of the strongest: a chord needs two at least.
+    pub fn clear_pitch_classes(&self, chroma: &Chroma) -> usize {
+        let top = chroma.full.iter().fold(0.0f32, |a, &b| a.max(b));
+        chroma
+            .full
+            .iter()
+            .filter(|&&v| top > 1e-12 && v >= self.params.chord_floor * top)
+            .count()
     }
 
     /// Scores every hypothesis into `scores` (higher is better; about 0..1.5) for a chroma scaled to a maximum of 1.
@@ -72,7 +85,7 @@ impl Fitter {
             for &i in intervals.iter() {
                 let v = c.get((root + i) % 12).copied().unwrap_or(0.0);
                 inside += v;
-                missing += (p.presence - v).max(0.0);
+                missing += ((p.presence - v) / p.presence.max(1e-6)).max(0.0);
             }
             let outside = total - inside;
             let bass = chroma.bass.get(root).copied().unwrap_or(0.0);
