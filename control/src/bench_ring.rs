@@ -101,7 +101,7 @@ fn read(name: &str, events: u64) -> Result<()> {
             Read::Lost(_) => {}
             Read::Empty => {
                 idle = idle.wrapping_add(1);
-                if idle % 65_536 == 0 && Instant::now() > deadline {
+                if idle & 0xFFFF == 0 && Instant::now() > deadline {
                     bail!("the writer stopped after {} events", reader.cursor().next_seq() - 1);
                 }
                 std::hint::spin_loop();

@@ -117,7 +117,7 @@ unsafe impl Sync for Segment {}
 #[allow(unsafe_code)]
 fn view_words(shmem: &Shmem) -> Result<&[AtomicU64], LayoutError> {
     let start = shmem.as_ptr();
-    if start.is_null() || start as usize % align_of::<AtomicU64>() != 0 {
+    if start.is_null() || start as usize & (align_of::<AtomicU64>() - 1) != 0 {
         return Err(LayoutError::Misaligned { address: start as usize });
     }
     let words = shmem.len() / size_of::<AtomicU64>();
