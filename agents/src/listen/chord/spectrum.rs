@@ -227,10 +227,10 @@ impl Spectrum {
         for &(hz, weight) in self.peaks.iter().take(count) {
             let midi = 69.0 + 12.0 * (hz / 440.0).log2();
             let index = midi.round() - GRID_LOW_MIDI as f32;
-            if index >= 0.0 {
-                if let Some(v) = self.grid.get_mut(index as usize) {
-                    *v += weight;
-                }
+            if index >= 0.0
+                && let Some(v) = self.grid.get_mut(index as usize)
+            {
+                *v += weight;
             }
         }
         let mut first = 0.0f32;
@@ -278,13 +278,10 @@ impl Spectrum {
             }
             chroma.peaks += 1;
         }
-        if let Some(v) = chroma
-            .bass
-            .get_mut((lowest_note.wrapping_add(GRID_LOW_MIDI)) % 12)
+        if lowest_note != usize::MAX
+            && let Some(v) = chroma.bass.get_mut((lowest_note + GRID_LOW_MIDI) % 12)
         {
-            if lowest_note != usize::MAX {
-                *v = 1.0;
-            }
+            *v = 1.0;
         }
     }
 }

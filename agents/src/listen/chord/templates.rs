@@ -114,7 +114,6 @@ pub fn label_of(hypothesis: usize) -> Chord {
 }
 
 /// The hypothesis index of a chord label, if it is one.
-#[allow(dead_code)]
 pub fn hypothesis_of(chord: Chord) -> Option<usize> {
     let q = QUALITIES.iter().position(|(q, _)| *q == chord.quality)?;
     Some(q * 12 + (chord.root as usize % 12))
