@@ -49,7 +49,7 @@ const RULES: ReadRules = ReadRules {
     multiple_margin: 0.04,
 };
 /// Clarity (NSDF peak) needed to start a note, and to keep one going.
-const CLARITY_ON: f32 = 0.80;
+const CLARITY_ON: f32 = 0.70;
 const CLARITY_KEEP: f32 = 0.60;
 /// Clarity needed to trust a period whose double has not been tested yet (it may be the second harmonic).
 const CLARITY_YOUNG: f32 = 0.95;
@@ -198,25 +198,55 @@ impl PitchTracker {
         self.since_restart = 0;
     }
 
-    /// The best reading of the new note: from the plain window, or from the cancelled one while the old
-    /// note may still ring and the cancelled signal kept enough of the new one.
+    /// The best reading of the new note: the most periodic of the windows that started at or after the last
+    /// attack, on the plain signal and, while the old note may still ring, on the cancelled one. Windows that
+    /// start later miss the attack's transients (a body's thump, a pick's scrape); the oldest hold the most periods.
     fn reading(&mut self) -> Option<Reading> {
-        let window = clean_window(&self.plain, self.attack_start);
-        let plain = self.plain.read(window, &RULES);
+        let mut best: Option<Reading> = None;
+        let oldest = clean_window(&self.plain, self.attack_start);
+        let plain_energy = self.plain.mean_square(oldest).max(1.0e-20);
+        for slot in 0..self.plain.slots() {
+            if self.plain.start(slot) < self.attack_start {
+                continue;
+            }
+            if let Some(r) = self.plain.read(slot, &RULES) {
+                best = self.better(best, r);
+            }
+        }
         if self.cancel_period <= 0.0 || self.cancel_left == 0 {
-            return plain;
+            return best;
         }
-        let cancelled_window = clean_window(&self.cancelled, self.cancel_attack_start);
-        let kept = self.cancelled.mean_square(cancelled_window)
-            / self.plain.mean_square(window).max(1.0e-20);
-        if !(kept >= CANCELLED_ENERGY_MIN) {
-            return plain;
+        for slot in 0..self.cancelled.slots() {
+            if self.cancelled.start(slot) < self.cancel_attack_start {
+                continue;
+            }
+            let kept = self.cancelled.mean_square(slot) / plain_energy;
+            if !(kept >= CANCELLED_ENERGY_MIN) {
+                continue;
+            }
+            if let Some(r) = self.cancelled.read(slot, &RULES) {
+                best = self.better(best, r);
+            }
         }
-        let cancelled = self.cancelled.read(cancelled_window, &RULES);
-        match (plain, cancelled) {
-            (Some(p), Some(c)) => Some(if c.clarity > p.clarity { c } else { p }),
-            (p, c) => p.or(c),
+        best
+    }
+
+    /// Whichever of two readings is admissible and clearer.
+    fn better(&self, best: Option<Reading>, candidate: Reading) -> Option<Reading> {
+        if !self.admissible(&candidate) {
+            return best;
         }
+        match best {
+            Some(b) if b.clarity >= candidate.clarity => Some(b),
+            _ => Some(candidate),
+        }
+    }
+
+    /// In range, and not possibly the second harmonic of an untested lower note unless very clean.
+    fn admissible(&self, reading: &Reading) -> bool {
+        let in_range = reading.period >= self.min_period && reading.period <= self.max_period;
+        let sub_octave_untested = !reading.double_tested && 2.0 * reading.period <= self.max_period;
+        in_range && (!sub_octave_untested || reading.clarity >= CLARITY_YOUNG)
     }
 
     /// Voicing and pitch for the block just heard.
@@ -233,13 +263,6 @@ impl PitchTracker {
         let Some(reading) = self.reading() else {
             return held;
         };
-        if !(reading.period >= self.min_period && reading.period <= self.max_period) {
-            return held;
-        }
-        let sub_octave_untested = !reading.double_tested && 2.0 * reading.period <= self.max_period;
-        if sub_octave_untested && reading.clarity < CLARITY_YOUNG {
-            return held;
-        }
         let hz = self.rate / reading.period;
         let continuing = self.last.hz > 0.0 && (hz / self.last.hz - 1.0).abs() < 0.03;
         let needed = if continuing { CLARITY_KEEP } else { CLARITY_ON };
