@@ -1,12 +1,16 @@
 //! `performia bench ring`: cross-process write→read latency of the event ring.
 //!
 //! The parent makes a private segment, starts itself again as a spinning reader (`--reader SEGMENT`), waits for
-//! it to say READY, then writes paced events whose `time` field carries the wall clock in ns at the push
-//! (the same clock in both processes). The reader stamps each event as it reads it and prints, as its last
-//! line, one JSON object `{"events":N,"lost":L,"p50_ns":…,"p99_ns":…,"p999_ns":…}`, which the parent repeats.
+//! it to say READY, then writes events whose `time` field carries the wall clock in ns at the push (the same
+//! clock in both processes). The reader stamps each event as it reads it and prints, as its last line, one JSON
+//! object `{"events":N,"lost":L,"p50_ns":…,"p99_ns":…,"p999_ns":…}`, which the parent repeats.
+//!
+//! Each event is written `--interval-us` after the reader acknowledged the previous one (it publishes the last
+//! sequence number it read in agent 1's section of the bench segment's state page), so each measures one
+//! write→read hand-over, not a queue built up while the reader was descheduled.
 
 use agents::shm::map::now_ns;
-use agents::shm::{Event, EventReader, Read, Segment, kind};
+use agents::shm::{AgentState, Event, EventReader, Read, Segment, kind};
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -28,8 +32,8 @@ pub struct Args {
     /// Events to write.
     #[arg(long, default_value_t = 100_000)]
     events: u64,
-    /// Pause between two events, in microseconds (the writer spins, it never sleeps).
-    #[arg(long, default_value_t = 5)]
+    /// Pause after the reader acknowledged an event before writing the next, in microseconds (spinning).
+    #[arg(long, default_value_t = 2)]
     interval_us: u64,
     /// Internal: run as the reader of this segment.
     #[arg(long, hide = true, value_name = "SEGMENT")]
@@ -71,9 +75,17 @@ fn drive(args: &Args, segment: &Segment) -> Result<String> {
     }
     let mut writer = segment.event_writer()?;
     let interval = Duration::from_micros(args.interval_us);
+    let acknowledged = || segment.state().agent(1).map_or(0, |state| state.notes_played);
+    let deadline = Instant::now() + Duration::from_secs(60 + args.events / 10_000);
     for _ in 0..args.events {
+        let seq = writer.push(&Event { seq: 0, agent: 0, kind: kind::NOTE, pitch: 60.0, velocity: 1.0, time: now_ns() });
+        while acknowledged() < seq {
+            if Instant::now() > deadline {
+                bail!("the reader stopped acknowledging at event {}: run again with fewer --events", acknowledged());
+            }
+            std::hint::spin_loop();
+        }
         let pause = Instant::now();
-        writer.push(&Event { seq: 0, agent: 0, kind: kind::NOTE, pitch: 60.0, velocity: 1.0, time: now_ns() });
         while pause.elapsed() < interval {
             std::hint::spin_loop();
         }
@@ -97,7 +109,11 @@ fn read(name: &str, events: u64) -> Result<()> {
     let mut idle: u32 = 0;
     while reader.cursor().next_seq() <= events {
         match reader.read() {
-            Read::Item(event) => latencies.push(now_ns().saturating_sub(event.time)),
+            Read::Item(event) => {
+                latencies.push(now_ns().saturating_sub(event.time));
+                let ack = AgentState { notes_played: event.seq, ..AgentState::default() };
+                segment.state().write_agent(1, &ack);
+            }
             Read::Lost(_) => {}
             Read::Empty => {
                 idle = idle.wrapping_add(1);
