@@ -43,20 +43,37 @@ fn allocations_in(body: impl FnOnce()) -> u64 {
 }
 
 /// One audio block's worth of protocol work: read events, log notes, publish state, and a snapshot.
-fn one_block(events: EventRing<'_>, cursor: &mut agents::shm::Cursor, notes: NoteLog<'_>, page: StatePage<'_>) {
+fn one_block(
+    events: EventRing<'_>,
+    cursor: &mut agents::shm::Cursor,
+    notes: NoteLog<'_>,
+    page: StatePage<'_>,
+) {
     for k in 0..64u64 {
         let _ = events.read(cursor);
-        notes.push(&Note { time: k, ..Note::default() });
-        page.write_clock(&Clock { sample_time: k * 64, ..Clock::default() });
-        page.write_listener(&ListenerState { onset_count: k, ..ListenerState::default() });
+        notes.push(&Note {
+            time: k,
+            ..Note::default()
+        });
+        page.write_clock(&Clock {
+            sample_time: k * 64,
+            ..Clock::default()
+        });
+        page.write_listener(&ListenerState {
+            onset_count: k,
+            ..ListenerState::default()
+        });
         let _ = page.snapshot();
     }
 }
 
 #[test]
 fn push_read_and_state_writes_never_allocate_over_heap_words() {
-    let (event_words, note_words, state_words) =
-        (zeroed_words(words_for(1024)), zeroed_words(words_for(1024)), zeroed_words(STATE_WORDS));
+    let (event_words, note_words, state_words) = (
+        zeroed_words(words_for(1024)),
+        zeroed_words(words_for(1024)),
+        zeroed_words(STATE_WORDS),
+    );
     let events = EventRing::new(&event_words).unwrap();
     let notes = NoteLog::new(&note_words).unwrap();
     let page = StatePage::new(&state_words).unwrap();
@@ -64,13 +81,23 @@ fn push_read_and_state_writes_never_allocate_over_heap_words() {
     let mut cursor = events.cursor_from_oldest();
     let counted = allocations_in(|| {
         for seq in 0..3000 {
-            writer.push(&Event { time: seq, ..Event::default() });
+            writer.push(&Event {
+                time: seq,
+                ..Event::default()
+            });
         }
         one_block(events, &mut cursor, notes, page);
     });
     assert_eq!(counted, 0);
-    assert!(cursor.lost() > 0, "the reader was lapped, and counting that did not allocate either");
-    assert_eq!(allocations_in(|| drop(vec![1u8; 10])), 1, "the counter counts");
+    assert!(
+        cursor.lost() > 0,
+        "the reader was lapped, and counting that did not allocate either"
+    );
+    assert_eq!(
+        allocations_in(|| drop(vec![1u8; 10])),
+        1,
+        "the counter counts"
+    );
 }
 
 #[test]
@@ -82,9 +109,17 @@ fn the_views_of_a_mapped_segment_never_allocate() {
     let mut cursor = segment.events().cursor_from_now();
     let counted = allocations_in(|| {
         for seq in 0..100 {
-            writer.push(&Event { time: seq, ..Event::default() });
+            writer.push(&Event {
+                time: seq,
+                ..Event::default()
+            });
         }
-        one_block(segment.events(), &mut cursor, segment.notes(), segment.state());
+        one_block(
+            segment.events(),
+            &mut cursor,
+            segment.notes(),
+            segment.state(),
+        );
         segment.header().beat(1);
     });
     drop(writer);

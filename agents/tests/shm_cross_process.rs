@@ -11,7 +11,14 @@ const CHILD_SEGMENT: &str = "PERFORMIA_SHM_TEST_CHILD_SEGMENT";
 const EVENTS: u64 = 400_000;
 
 fn event_for(seq: u64) -> Event {
-    Event { seq: 0, agent: (seq % 5) as u16, kind: kind::NOTE, pitch: (seq % 128) as f32, velocity: 0.25, time: seq * 3 }
+    Event {
+        seq: 0,
+        agent: (seq % 5) as u16,
+        kind: kind::NOTE,
+        pitch: (seq % 128) as f32,
+        velocity: 0.25,
+        time: seq * 3,
+    }
 }
 
 /// Pushes `EVENTS` events. In the first half the writer paces itself by the reader's published progress
@@ -24,7 +31,11 @@ fn write_all(segment: &Segment) {
     let deadline = Instant::now() + Duration::from_secs(60);
     for seq in 1..=EVENTS {
         while seq <= paced_until && seq >= progress(segment) + capacity / 2 {
-            assert!(Instant::now() < deadline, "the reader stopped at {}", progress(segment));
+            assert!(
+                Instant::now() < deadline,
+                "the reader stopped at {}",
+                progress(segment)
+            );
             std::hint::spin_loop();
         }
         assert_eq!(writer.push(&event_for(seq)), seq);
@@ -33,7 +44,10 @@ fn write_all(segment: &Segment) {
 
 /// The reader's cursor, which it publishes in agent 1's section of the state page (a test-only channel).
 fn progress(segment: &Segment) -> u64 {
-    segment.state().agent(1).map_or(0, |state| state.notes_played)
+    segment
+        .state()
+        .agent(1)
+        .map_or(0, |state| state.notes_played)
 }
 
 /// Reads until the cursor is past the last event, checking order and payload; returns (read, lost, lost in
@@ -45,11 +59,24 @@ fn read_all(segment: &Segment, mut reader: EventReader<'_>) -> (u64, u64, u64) {
         match reader.read() {
             Read::Item(event) => {
                 assert_eq!(event.seq, expected, "events arrive in order, none twice");
-                assert_eq!(event, Event { seq: expected, ..event_for(expected) }, "an event is never torn");
+                assert_eq!(
+                    event,
+                    Event {
+                        seq: expected,
+                        ..event_for(expected)
+                    },
+                    "an event is never torn"
+                );
                 read += 1;
                 expected += 1;
                 if expected % 64 == 0 {
-                    segment.state().write_agent(1, &AgentState { notes_played: expected, ..AgentState::default() });
+                    segment.state().write_agent(
+                        1,
+                        &AgentState {
+                            notes_played: expected,
+                            ..AgentState::default()
+                        },
+                    );
                 }
             }
             Read::Lost(lost) => {
@@ -59,7 +86,10 @@ fn read_all(segment: &Segment, mut reader: EventReader<'_>) -> (u64, u64, u64) {
                 expected += lost;
             }
             Read::Empty => {
-                assert!(Instant::now() < deadline, "the writer went quiet at {expected}");
+                assert!(
+                    Instant::now() < deadline,
+                    "the writer went quiet at {expected}"
+                );
                 std::hint::spin_loop();
             }
         }
@@ -72,16 +102,27 @@ fn read_all(segment: &Segment, mut reader: EventReader<'_>) -> (u64, u64, u64) {
 fn events_cross_the_process_boundary_once_in_order_or_counted_lost() {
     let name = format!("performia-test-xproc-{}", std::process::id());
     Segment::remove(&name).unwrap();
-    let config = SegmentConfig { event_capacity: 1024, note_capacity: 1024 };
+    let config = SegmentConfig {
+        event_capacity: 1024,
+        note_capacity: 1024,
+    };
     let segment = Segment::create_or_open_with(&name, config).unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "the_reader_role_reads_everything_a_writer_pushes", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "the_reader_role_reads_everything_a_writer_pushes",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_SEGMENT, &name)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = lines.by_ref().map_while(Result::ok).find(|line| line.contains("READY"));
+    let ready = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|line| line.contains("READY"));
     assert!(ready.is_some(), "the reader process started");
     write_all(&segment);
     // Read every line (dropping the pipe early would break the child's last prints).
@@ -97,7 +138,10 @@ fn events_cross_the_process_boundary_once_in_order_or_counted_lost() {
     assert!(status.success(), "the reader process found no fault");
     let (read, lost, lost_paced) = result.expect("the reader process reported");
     assert_eq!(read + lost, EVENTS, "read {read} + lost {lost}");
-    assert_eq!(lost_paced, 0, "nothing is lost while the reader is not lapped");
+    assert_eq!(
+        lost_paced, 0,
+        "nothing is lost while the reader is not lapped"
+    );
     println!("cross-process: read {read}, lost {lost} of {EVENTS}");
 }
 

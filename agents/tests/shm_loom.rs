@@ -9,7 +9,14 @@ use agents::shm::{Event, EventRing, Note, NoteLog, Read, kind};
 use loom::sync::Arc;
 
 fn event_for(seq: u64) -> Event {
-    Event { seq: 0, agent: seq as u16, kind: kind::NOTE, pitch: seq as f32, velocity: 0.5, time: seq * 10 }
+    Event {
+        seq: 0,
+        agent: seq as u16,
+        kind: kind::NOTE,
+        pitch: seq as f32,
+        velocity: 0.5,
+        time: seq * 10,
+    }
 }
 
 /// Explores schedules with at most `preemptions` forced switches (loom's bound keeps runs short).
@@ -36,7 +43,14 @@ fn a_reader_racing_the_writer_gets_each_event_once_in_order_untorn_or_counts_it_
         let (mut next, mut read) = (1u64, 0u64);
         let mut check = |got: Read<Event>| match got {
             Read::Item(event) => {
-                assert_eq!(event, Event { seq: next, ..event_for(next) }, "in order and untorn");
+                assert_eq!(
+                    event,
+                    Event {
+                        seq: next,
+                        ..event_for(next)
+                    },
+                    "in order and untorn"
+                );
                 next += 1;
                 read += 1;
                 true
@@ -54,7 +68,10 @@ fn a_reader_racing_the_writer_gets_each_event_once_in_order_untorn_or_counts_it_
         while check(ring.read(&mut cursor)) {}
         assert_eq!(cursor.next_seq(), 4);
         assert_eq!(read + cursor.lost(), 3, "every event read or counted lost");
-        assert!(read >= 2, "after the writer is done, the last lap is all there");
+        assert!(
+            read >= 2,
+            "after the writer is done, the last lap is all there"
+        );
     });
 }
 
@@ -67,7 +84,14 @@ fn two_shared_writers_and_a_reader_never_see_a_torn_note() {
                 let words = words.clone();
                 loom::thread::spawn(move || {
                     let log = NoteLog::new(&words).unwrap();
-                    let note = Note { time: u64::from(agent), agent, pitch: f32::from(agent), velocity: 0.5, duration: 7, seq: 0 };
+                    let note = Note {
+                        time: u64::from(agent),
+                        agent,
+                        pitch: f32::from(agent),
+                        velocity: 0.5,
+                        duration: 7,
+                        seq: 0,
+                    };
                     log.push(&note).is_some()
                 })
             })
@@ -77,16 +101,27 @@ fn two_shared_writers_and_a_reader_never_see_a_torn_note() {
         let mut seen = Vec::new();
         let mut check = |got: Read<Note>| {
             if let Read::Item(note) = got {
-                assert_eq!((note.time, note.pitch), (u64::from(note.agent), f32::from(note.agent)), "untorn");
+                assert_eq!(
+                    (note.time, note.pitch),
+                    (u64::from(note.agent), f32::from(note.agent)),
+                    "untorn"
+                );
                 seen.push(note.seq);
             }
         };
         check(log.read(&mut cursor));
-        let pushed = writers.into_iter().map(|w| w.join().unwrap()).filter(|&ok| ok).count();
+        let pushed = writers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .filter(|&ok| ok)
+            .count();
         for _ in 0..3 {
             check(log.read(&mut cursor));
         }
-        assert_eq!(pushed, 2, "with room in the ring, shared writers never drop");
+        assert_eq!(
+            pushed, 2,
+            "with room in the ring, shared writers never drop"
+        );
         assert!(seen.windows(2).all(|w| w[0] < w[1]), "in order: {seen:?}");
         assert_eq!(seen.len() as u64 + cursor.lost(), 2);
     });

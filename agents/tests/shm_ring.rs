@@ -8,12 +8,28 @@ use proptest::prelude::*;
 
 /// An event whose every field derives from `seq`, so a torn or misplaced read shows.
 fn event_for(seq: u64) -> Event {
-    Event { seq: 0, agent: (seq % 5) as u16, kind: kind::NOTE, pitch: seq as f32, velocity: 0.5, time: seq * 7 }
+    Event {
+        seq: 0,
+        agent: (seq % 5) as u16,
+        kind: kind::NOTE,
+        pitch: seq as f32,
+        velocity: 0.5,
+        time: seq * 7,
+    }
 }
 
 fn check_payload(event: &Event) {
-    assert_eq!(event.pitch, event.seq as f32, "pitch belongs to event {}", event.seq);
-    assert_eq!(event.time, event.seq * 7, "time belongs to event {}", event.seq);
+    assert_eq!(
+        event.pitch, event.seq as f32,
+        "pitch belongs to event {}",
+        event.seq
+    );
+    assert_eq!(
+        event.time,
+        event.seq * 7,
+        "time belongs to event {}",
+        event.seq
+    );
     assert_eq!(event.agent, (event.seq % 5) as u16);
 }
 
@@ -140,7 +156,14 @@ fn a_slot_left_busy_by_a_dead_writer_is_never_returned() {
     // A new writer takes over from `head` and rewrites that slot whole.
     let mut writer = ring.writer(2, |_| false).unwrap();
     writer.push(&event_for(1));
-    assert!(matches!(ring.read(&mut cursor), Read::Item(Event { seq: 1, pitch: 1.0, .. })));
+    assert!(matches!(
+        ring.read(&mut cursor),
+        Read::Item(Event {
+            seq: 1,
+            pitch: 1.0,
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -195,8 +218,14 @@ fn nan_and_subnormal_floats_are_read_as_zero() {
     let ring = EventRing::new(&words).unwrap();
     let mut writer = ring.writer(1, |_| false).unwrap();
     let mut cursor = ring.cursor_from_oldest();
-    writer.push(&Event { pitch: f32::NAN, velocity: 1e-40, ..event_for(1) });
-    let Read::Item(event) = ring.read(&mut cursor) else { panic!("the event should be there") };
+    writer.push(&Event {
+        pitch: f32::NAN,
+        velocity: 1e-40,
+        ..event_for(1)
+    });
+    let Read::Item(event) = ring.read(&mut cursor) else {
+        panic!("the event should be there")
+    };
     assert_eq!((event.pitch, event.velocity), (0.0, 0.0));
 }
 
@@ -206,19 +235,35 @@ fn only_one_writer_at_a_time_unless_the_holder_is_gone() {
     let ring = EventRing::new(&words).unwrap();
     let mut first = ring.writer(10, |_| false).unwrap();
     first.push(&event_for(1));
-    assert_eq!(ring.writer(11, |_| false).err().map(|busy| busy.holder), Some(10));
-    assert!(ring.writer(10, |_| true).is_err(), "the same owner twice is busy, never gone");
+    assert_eq!(
+        ring.writer(11, |_| false).err().map(|busy| busy.holder),
+        Some(10)
+    );
+    assert!(
+        ring.writer(10, |_| true).is_err(),
+        "the same owner twice is busy, never gone"
+    );
     let mut second = ring.writer(11, |holder| holder == 10).unwrap();
-    assert_eq!(second.push(&event_for(2)), 2, "a new writer goes on after head");
+    assert_eq!(
+        second.push(&event_for(2)),
+        2,
+        "a new writer goes on after head"
+    );
     drop(second);
-    assert!(ring.writer(12, |_| false).is_ok(), "dropping a writer releases the ring");
+    assert!(
+        ring.writer(12, |_| false).is_ok(),
+        "dropping a writer releases the ring"
+    );
     assert!(ring.writer(0, |_| true).is_err(), "owner 0 is refused");
 }
 
 #[test]
 fn rings_of_the_wrong_size_are_refused() {
     for words in [0, 15, 16, 20, 16 + 4 * 3, 16 + 4 * 4 + 1] {
-        assert!(EventRing::new(&zeroed_words(words)).is_err(), "{words} words");
+        assert!(
+            EventRing::new(&zeroed_words(words)).is_err(),
+            "{words} words"
+        );
     }
     assert!(EventRing::new(&zeroed_words(words_for(2))).is_ok());
 }
@@ -231,7 +276,14 @@ fn four_threads_logging_notes_lose_none_when_the_log_is_large_enough() {
         for agent in 1..=4u16 {
             scope.spawn(move || {
                 for i in 0..2000u64 {
-                    let note = Note { time: i, agent, pitch: f32::from(agent), velocity: 0.5, duration: i as u32, seq: 0 };
+                    let note = Note {
+                        time: i,
+                        agent,
+                        pitch: f32::from(agent),
+                        velocity: 0.5,
+                        duration: i as u32,
+                        seq: 0,
+                    };
                     assert!(log.push(&note).is_some());
                 }
             });
@@ -245,7 +297,11 @@ fn four_threads_logging_notes_lose_none_when_the_log_is_large_enough() {
         last_seq = note.seq;
         assert_eq!(note.pitch, f32::from(note.agent));
         assert_eq!(note.duration as u64, note.time, "a note is never torn");
-        assert_eq!(note.time, per_agent[usize::from(note.agent - 1)], "each agent's notes in its order");
+        assert_eq!(
+            note.time,
+            per_agent[usize::from(note.agent - 1)],
+            "each agent's notes in its order"
+        );
         per_agent[usize::from(note.agent - 1)] += 1;
     }
     assert_eq!((per_agent, reader.lost()), ([2000; 4], 0));

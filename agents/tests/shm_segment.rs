@@ -26,8 +26,13 @@ fn plant(name: &str, bytes: &[u8]) {
 fn good_bytes() -> Vec<u8> {
     let layout = Layout::new(1024, 1024).unwrap();
     let words = agents::shm::loom::zeroed_words(layout.total_words());
-    layout.initialize(&words, u64::from(std::process::id()), 1).unwrap();
-    words.iter().flat_map(|w| w.load(std::sync::atomic::Ordering::Relaxed).to_le_bytes()).collect()
+    layout
+        .initialize(&words, u64::from(std::process::id()), 1)
+        .unwrap();
+    words
+        .iter()
+        .flat_map(|w| w.load(std::sync::atomic::Ordering::Relaxed).to_le_bytes())
+        .collect()
 }
 
 fn set_word(bytes: &mut [u8], index: usize, value: u64) {
@@ -45,7 +50,10 @@ fn open_error(name: &str) -> ShmError {
 fn the_first_side_creates_with_owner_only_permissions_and_the_second_opens_it() {
     with_segment_name("create", |name| {
         let first = Segment::create_or_open(name).unwrap();
-        let mode = std::fs::metadata(dev_shm(name)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dev_shm(name))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let second = Segment::create_or_open(name).unwrap();
         assert!(first.created() && !second.created());
@@ -54,27 +62,54 @@ fn the_first_side_creates_with_owner_only_permissions_and_the_second_opens_it() 
 
         let mut writer = first.event_writer().unwrap();
         let mut reader = agents::shm::EventReader::new(second.events());
-        writer.push(&Event { agent: 1, kind: kind::NOTE, pitch: 60.0, velocity: 0.8, time: 480, seq: 0 });
+        writer.push(&Event {
+            agent: 1,
+            kind: kind::NOTE,
+            pitch: 60.0,
+            velocity: 0.8,
+            time: 480,
+            seq: 0,
+        });
         let event = reader.pop().unwrap();
         assert_eq!((event.seq, event.pitch, event.time), (1, 60.0, 480));
-        assert!(matches!(second.event_writer(), Err(ShmError::WriterBusy { .. })), "one writer per ring");
+        assert!(
+            matches!(second.event_writer(), Err(ShmError::WriterBusy { .. })),
+            "one writer per ring"
+        );
 
         first.header().beat(42);
         assert_eq!(second.header().heartbeat_ns(), 42);
-        first.state().write_clock(&agents::shm::Clock { sample_time: 64, ..Default::default() });
+        first.state().write_clock(&agents::shm::Clock {
+            sample_time: 64,
+            ..Default::default()
+        });
         assert_eq!(second.state().clock().map(|c| c.sample_time), Some(64));
-        first.notes().push(&agents::shm::Note { pitch: 40.0, ..Default::default() });
-        assert_eq!(agents::shm::NoteReader::new(second.notes()).pop().map(|n| n.pitch), Some(40.0));
+        first.notes().push(&agents::shm::Note {
+            pitch: 40.0,
+            ..Default::default()
+        });
+        assert_eq!(
+            agents::shm::NoteReader::new(second.notes())
+                .pop()
+                .map(|n| n.pitch),
+            Some(40.0)
+        );
     });
 }
 
 #[test]
 fn a_segment_made_with_other_capacities_is_opened_with_its_own() {
     with_segment_name("capacities", |name| {
-        let config = SegmentConfig { event_capacity: 2048, note_capacity: 1024 };
+        let config = SegmentConfig {
+            event_capacity: 2048,
+            note_capacity: 1024,
+        };
         let _made = Segment::create_or_open_with(name, config).unwrap();
         let opened = Segment::create_or_open(name).unwrap();
-        assert_eq!((opened.events().capacity(), opened.notes().capacity()), (2048, 1024));
+        assert_eq!(
+            (opened.events().capacity(), opened.notes().capacity()),
+            (2048, 1024)
+        );
     });
 }
 
@@ -109,8 +144,14 @@ fn garbage_truncated_and_foreign_segments_are_refused_with_a_clear_message() {
             plant(name, &bytes);
             let message = open_error(name).to_string();
             assert!(message.contains(expected), "{tag}: {message}");
-            assert!(message.contains(name) && !message.contains('\n'), "{tag}: {message}");
-            assert!(Segment::create_or_open(name).is_err(), "{tag}: create_or_open refuses it too");
+            assert!(
+                message.contains(name) && !message.contains('\n'),
+                "{tag}: {message}"
+            );
+            assert!(
+                Segment::create_or_open(name).is_err(),
+                "{tag}: create_or_open refuses it too"
+            );
         });
     }
 }
@@ -136,12 +177,25 @@ fn a_stale_segment_of_another_version_from_a_dead_creator_says_to_remove_it() {
         plant(name, &bytes);
         let error = open_error(name);
         assert!(
-            matches!(error, ShmError::Invalid { error: LayoutError::WrongVersion { .. }, creator_alive: false, .. }),
+            matches!(
+                error,
+                ShmError::Invalid {
+                    error: LayoutError::WrongVersion { .. },
+                    creator_alive: false,
+                    ..
+                }
+            ),
             "{error:?}"
         );
         let message = error.to_string();
-        assert!(message.contains(&format!("layout version {}", VERSION + 1)), "{message}");
-        assert!(message.contains(&format!("rm /dev/shm/{name}")), "{message}");
+        assert!(
+            message.contains(&format!("layout version {}", VERSION + 1)),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!("rm /dev/shm/{name}")),
+            "{message}"
+        );
     });
 }
 
@@ -162,7 +216,13 @@ fn the_magic_alone_is_not_enough() {
     set_word(&mut bytes, field::MAGIC, MAGIC ^ 1);
     with_segment_name("magic", |name| {
         plant(name, &bytes);
-        assert!(matches!(open_error(name), ShmError::Invalid { error: LayoutError::BadMagic { .. }, .. }));
+        assert!(matches!(
+            open_error(name),
+            ShmError::Invalid {
+                error: LayoutError::BadMagic { .. },
+                ..
+            }
+        ));
     });
 }
 
@@ -173,7 +233,10 @@ fn missing_segments_and_bad_names_say_what_to_do() {
     assert!(message.contains("start the server"), "{message}");
     assert!(!Segment::remove(&missing).unwrap());
     for bad in ["", "a/b", ".hidden", "sp ace"] {
-        assert!(matches!(Segment::create_or_open(bad), Err(ShmError::BadName { .. })), "{bad:?}");
+        assert!(
+            matches!(Segment::create_or_open(bad), Err(ShmError::BadName { .. })),
+            "{bad:?}"
+        );
     }
 }
 

@@ -30,7 +30,12 @@ fn snapshots_under_a_hammering_writer_are_never_torn_and_never_go_back() {
         scope.spawn(|| {
             for k in 1..=400_000u64 {
                 page.write_listener(&listener_for(k));
-                page.write_clock(&Clock { sample_time: k * 64, wall_ns: k, sample_rate: 48_000.0, block_size: 64 });
+                page.write_clock(&Clock {
+                    sample_time: k * 64,
+                    wall_ns: k,
+                    sample_rate: 48_000.0,
+                    block_size: 64,
+                });
             }
             done.store(true, Ordering::Release);
         });
@@ -38,8 +43,15 @@ fn snapshots_under_a_hammering_writer_are_never_torn_and_never_go_back() {
         while !done.load(Ordering::Acquire) || consistent == 0 {
             let snapshot = page.snapshot();
             if let Some(listener) = snapshot.listener {
-                assert_eq!(listener, listener_for(listener.onset_count), "a torn snapshot");
-                assert!(listener.onset_count >= last, "snapshots never go back in time");
+                assert_eq!(
+                    listener,
+                    listener_for(listener.onset_count),
+                    "a torn snapshot"
+                );
+                assert!(
+                    listener.onset_count >= last,
+                    "snapshots never go back in time"
+                );
                 last = listener.onset_count;
                 consistent += 1;
             }
@@ -57,7 +69,13 @@ fn sections_never_written_read_as_none() {
     let words = zeroed_words(STATE_WORDS);
     let page = StatePage::new(&words).unwrap();
     assert_eq!(page.snapshot(), Default::default());
-    assert!(page.write_agent(2, &AgentState { notes_played: 5, ..AgentState::default() }));
+    assert!(page.write_agent(
+        2,
+        &AgentState {
+            notes_played: 5,
+            ..AgentState::default()
+        }
+    ));
     let snapshot = page.snapshot();
     assert_eq!(snapshot.agents[1].map(|a| a.notes_played), Some(5));
     assert_eq!((snapshot.agents[0], snapshot.clock), (None, None));
@@ -99,7 +117,11 @@ fn garbage_fields_read_as_finite_numbers() {
     }
     let snapshot = page.snapshot();
     let listener = snapshot.listener.unwrap();
-    assert!([listener.level, listener.pitch_hz, listener.tempo_bpm].iter().all(|x| x.is_finite()));
+    assert!(
+        [listener.level, listener.pitch_hz, listener.tempo_bpm]
+            .iter()
+            .all(|x| x.is_finite())
+    );
     assert!(snapshot.clock.unwrap().sample_rate.is_finite());
 }
 

@@ -11,10 +11,20 @@ use criterion::{Criterion, black_box, criterion_group, criterion_main};
 /// Capacity of both rings.
 const CAPACITY: usize = 1024;
 
-const _: () = assert!(size_of::<Event>() == 32, "the compared records are both 32 bytes");
+const _: () = assert!(
+    size_of::<Event>() == 32,
+    "the compared records are both 32 bytes"
+);
 
 fn event() -> Event {
-    Event { seq: 0, agent: 1, kind: kind::NOTE, pitch: 60.0, velocity: 0.8, time: 48_000 }
+    Event {
+        seq: 0,
+        agent: 1,
+        kind: kind::NOTE,
+        pitch: 60.0,
+        velocity: 0.8,
+        time: 48_000,
+    }
 }
 
 fn ring(c: &mut Criterion) {

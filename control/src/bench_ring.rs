@@ -65,23 +65,52 @@ fn write(args: &Args) -> Result<()> {
 fn drive(args: &Args, segment: &Segment) -> Result<String> {
     let exe = std::env::current_exe().context("cannot find this program to start the reader")?;
     let mut child = Command::new(exe)
-        .args(["bench", "ring", "--events", &args.events.to_string(), "--reader", segment.name()])
+        .args([
+            "bench",
+            "ring",
+            "--events",
+            &args.events.to_string(),
+            "--reader",
+            segment.name(),
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .context("cannot start the reader process")?;
     let mut lines = BufReader::new(child.stdout.take().context("reader has no stdout")?).lines();
-    if !lines.by_ref().map_while(Result::ok).any(|line| line == "READY") {
-        bail!("the reader process did not start: run `performia bench ring --reader {}` to see why", segment.name());
+    if !lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|line| line == "READY")
+    {
+        bail!(
+            "the reader process did not start: run `performia bench ring --reader {}` to see why",
+            segment.name()
+        );
     }
     let mut writer = segment.event_writer()?;
     let interval = Duration::from_micros(args.interval_us);
-    let acknowledged = || segment.state().agent(1).map_or(0, |state| state.notes_played);
+    let acknowledged = || {
+        segment
+            .state()
+            .agent(1)
+            .map_or(0, |state| state.notes_played)
+    };
     let deadline = Instant::now() + Duration::from_secs(60 + args.events / 10_000);
     for _ in 0..args.events {
-        let seq = writer.push(&Event { seq: 0, agent: 0, kind: kind::NOTE, pitch: 60.0, velocity: 1.0, time: now_ns() });
+        let seq = writer.push(&Event {
+            seq: 0,
+            agent: 0,
+            kind: kind::NOTE,
+            pitch: 60.0,
+            velocity: 1.0,
+            time: now_ns(),
+        });
         while acknowledged() < seq {
             if Instant::now() > deadline {
-                bail!("the reader stopped acknowledging at event {}: run again with fewer --events", acknowledged());
+                bail!(
+                    "the reader stopped acknowledging at event {}: run again with fewer --events",
+                    acknowledged()
+                );
             }
             std::hint::spin_loop();
         }
@@ -111,14 +140,20 @@ fn read(name: &str, events: u64) -> Result<()> {
         match reader.read() {
             Read::Item(event) => {
                 latencies.push(now_ns().saturating_sub(event.time));
-                let ack = AgentState { notes_played: event.seq, ..AgentState::default() };
+                let ack = AgentState {
+                    notes_played: event.seq,
+                    ..AgentState::default()
+                };
                 segment.state().write_agent(1, &ack);
             }
             Read::Lost(_) => {}
             Read::Empty => {
                 idle = idle.wrapping_add(1);
                 if idle & 0xFFFF == 0 && Instant::now() > deadline {
-                    bail!("the writer stopped after {} events", reader.cursor().next_seq() - 1);
+                    bail!(
+                        "the writer stopped after {} events",
+                        reader.cursor().next_seq() - 1
+                    );
                 }
                 std::hint::spin_loop();
             }

@@ -29,7 +29,10 @@ pub struct Args {
 fn parse_kind(text: &str) -> Result<u16, String> {
     kind::parse(text).ok_or_else(|| {
         let names: Vec<&str> = kind::NAMES.iter().map(|(name, _)| *name).collect();
-        format!("unknown type '{text}': use one of {} or a number 0-65535", names.join(", "))
+        format!(
+            "unknown type '{text}': use one of {} or a number 0-65535",
+            names.join(", ")
+        )
     })
 }
 
@@ -39,14 +42,25 @@ pub fn run(args: &Args) -> Result<()> {
     }
     let segment = Segment::create_or_open(&args.segment)?;
     let mut writer = segment.event_writer()?;
-    let event = Event { seq: 0, agent: args.agent, kind: args.kind, pitch: args.pitch, velocity: args.velocity, time: args.time };
+    let event = Event {
+        seq: 0,
+        agent: args.agent,
+        kind: args.kind,
+        pitch: args.pitch,
+        velocity: args.velocity,
+        time: args.time,
+    };
     let seq = writer.push(&event);
     segment.header().beat(agents::shm::map::now_ns());
     let name = match kind::name(args.kind) {
         "" => args.kind.to_string(),
         name => name.to_owned(),
     };
-    let when = if args.time == 0 { "now".to_owned() } else { format!("at sample {}", args.time) };
+    let when = if args.time == 0 {
+        "now".to_owned()
+    } else {
+        format!("at sample {}", args.time)
+    };
     println!(
         "sent event {seq} ({name}, agent {}, pitch {}, velocity {}, {when}) to segment '{}'",
         args.agent, args.pitch, args.velocity, args.segment

@@ -69,7 +69,12 @@ struct AgentJson {
 
 impl From<&Clock> for ClockJson {
     fn from(c: &Clock) -> Self {
-        Self { sample_time: c.sample_time, wall_ns: c.wall_ns, sample_rate: c.sample_rate, block_size: c.block_size }
+        Self {
+            sample_time: c.sample_time,
+            wall_ns: c.wall_ns,
+            sample_rate: c.sample_rate,
+            block_size: c.block_size,
+        }
     }
 }
 
@@ -119,7 +124,9 @@ pub fn snapshot(segment: &Segment) -> StateJson {
         notes: ring(segment.notes().capacity(), segment.notes().head()),
         clock: state.clock.as_ref().map(ClockJson::from),
         listener: state.listener.as_ref().map(ListenerJson::from),
-        agents: state.agents.map(|agent| agent.as_ref().map(AgentJson::from)),
+        agents: state
+            .agents
+            .map(|agent| agent.as_ref().map(AgentJson::from)),
     }
 }
 

@@ -49,8 +49,14 @@ pub mod kind {
     pub const PATTERN: u16 = 6;
 
     /// Names accepted on the command line, with their numbers.
-    pub const NAMES: [(&str, u16); 6] =
-        [("note", NOTE), ("pedal", PEDAL), ("mode", MODE), ("tap", TAP), ("param", PARAM), ("pattern", PATTERN)];
+    pub const NAMES: [(&str, u16); 6] = [
+        ("note", NOTE),
+        ("pedal", PEDAL),
+        ("mode", MODE),
+        ("tap", TAP),
+        ("param", PARAM),
+        ("pattern", PATTERN),
+    ];
 
     /// The number of a kind given by name (`"note"`) or number (`"1"`).
     ///
@@ -62,12 +68,19 @@ pub mod kind {
     /// assert_eq!(kind::parse("chord"), None);
     /// ```
     pub fn parse(text: &str) -> Option<u16> {
-        NAMES.iter().find(|(name, _)| *name == text).map(|&(_, number)| number).or_else(|| text.parse().ok())
+        NAMES
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|&(_, number)| number)
+            .or_else(|| text.parse().ok())
     }
 
     /// The name of a kind, or `""` for a number without one.
     pub fn name(number: u16) -> &'static str {
-        NAMES.iter().find(|&&(_, n)| n == number).map_or("", |&(name, _)| name)
+        NAMES
+            .iter()
+            .find(|&&(_, n)| n == number)
+            .map_or("", |&(name, _)| name)
     }
 }
 
@@ -108,7 +121,11 @@ pub struct WriterBusy {
 
 impl fmt::Display for WriterBusy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the event ring already has a writer ({}): stop it or send events through it", self.holder)
+        write!(
+            f,
+            "the event ring already has a writer ({}): stop it or send events through it",
+            self.holder
+        )
     }
 }
 
@@ -132,7 +149,12 @@ impl<'a> Ring<'a, Event> {
     /// assert_eq!(reader.pop().map(|e| (e.seq, e.pitch)), Some((1, 60.0)));
     /// assert!(ring.writer(2, |_| false).is_err(), "one writer at a time");
     /// ```
-    pub fn writer(&self, owner: u64, owner_is_gone: impl Fn(u64) -> bool) -> Result<EventWriter<'a>, WriterBusy> {
-        self.claim(owner, owner_is_gone).map_err(|holder| WriterBusy { holder })
+    pub fn writer(
+        &self,
+        owner: u64,
+        owner_is_gone: impl Fn(u64) -> bool,
+    ) -> Result<EventWriter<'a>, WriterBusy> {
+        self.claim(owner, owner_is_gone)
+            .map_err(|holder| WriterBusy { holder })
     }
 }

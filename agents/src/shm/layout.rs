@@ -55,11 +55,19 @@ pub enum LayoutError {
     /// Not a Performia segment.
     BadMagic { found: u64 },
     /// A Performia segment of another layout version.
-    WrongVersion { found: u64, expected: u64, creator_pid: u64 },
+    WrongVersion {
+        found: u64,
+        expected: u64,
+        creator_pid: u64,
+    },
     /// A ring capacity that is not a power of two in `MIN_CAPACITY..=ring::MAX_CAPACITY`.
     BadCapacity { region: &'static str, capacity: u64 },
     /// A header field that disagrees with the layout rule.
-    Inconsistent { field: &'static str, found: u64, expected: u64 },
+    Inconsistent {
+        field: &'static str,
+        found: u64,
+        expected: u64,
+    },
     /// A slice offered as a ring whose length is not `ring::words_for(power of two)`.
     RingSize { words: usize },
     /// The mapping is not 8-byte aligned.
@@ -69,10 +77,18 @@ pub enum LayoutError {
 impl fmt::Display for LayoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Self::Truncated { len, need } => write!(f, "it is {len} bytes but needs {need} (truncated)"),
+            Self::Truncated { len, need } => {
+                write!(f, "it is {len} bytes but needs {need} (truncated)")
+            }
             Self::NotInitialized => write!(f, "its header was never finished (magic word is 0)"),
-            Self::BadMagic { found } => write!(f, "it is not a Performia segment (magic {found:#018x})"),
-            Self::WrongVersion { found, expected, creator_pid } => write!(
+            Self::BadMagic { found } => {
+                write!(f, "it is not a Performia segment (magic {found:#018x})")
+            }
+            Self::WrongVersion {
+                found,
+                expected,
+                creator_pid,
+            } => write!(
                 f,
                 "it has layout version {found} but this build reads version {expected} (made by pid {creator_pid})"
             ),
@@ -81,13 +97,25 @@ impl fmt::Display for LayoutError {
                 "its {region} capacity {capacity} is not a power of two from {MIN_CAPACITY} to {}",
                 ring::MAX_CAPACITY
             ),
-            Self::Inconsistent { field, found, expected } => {
-                write!(f, "its header field {field} is {found}, the layout needs {expected} (corrupt)")
+            Self::Inconsistent {
+                field,
+                found,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "its header field {field} is {found}, the layout needs {expected} (corrupt)"
+                )
             }
             Self::RingSize { words } => {
-                write!(f, "{words} words is not the size of a ring (16 + 4 x a power of two of at least 2)")
+                write!(
+                    f,
+                    "{words} words is not the size of a ring (16 + 4 x a power of two of at least 2)"
+                )
             }
-            Self::Misaligned { address } => write!(f, "its mapping at {address:#x} is not 8-byte aligned"),
+            Self::Misaligned { address } => {
+                write!(f, "its mapping at {address:#x} is not 8-byte aligned")
+            }
         }
     }
 }
@@ -131,7 +159,13 @@ impl Layout {
         let events = HEADER_WORDS..HEADER_WORDS + ring::words_for(event_capacity);
         let state = events.end..events.end + state::STATE_WORDS;
         let notes = state.end..state.end + ring::words_for(note_capacity);
-        Ok(Self { events, event_capacity, state, notes, note_capacity })
+        Ok(Self {
+            events,
+            event_capacity,
+            state,
+            notes,
+            note_capacity,
+        })
     }
 
     /// Size of the whole segment in words.
@@ -173,11 +207,23 @@ impl Layout {
     ///
     /// # Errors
     /// [`LayoutError::Truncated`] if `words` is too short for this layout.
-    pub fn initialize(&self, words: &[AtomicU64], creator_pid: u64, now_ns: u64) -> Result<(), LayoutError> {
+    pub fn initialize(
+        &self,
+        words: &[AtomicU64],
+        creator_pid: u64,
+        now_ns: u64,
+    ) -> Result<(), LayoutError> {
         if words.len() < self.total_words() {
-            return Err(LayoutError::Truncated { len: words.len() as u64 * 8, need: self.total_bytes() as u64 });
+            return Err(LayoutError::Truncated {
+                len: words.len() as u64 * 8,
+                need: self.total_bytes() as u64,
+            });
         }
-        for (word, value) in words.iter().zip(self.header(creator_pid, now_ns)).skip(field::MAGIC + 1) {
+        for (word, value) in words
+            .iter()
+            .zip(self.header(creator_pid, now_ns))
+            .skip(field::MAGIC + 1)
+        {
             word.store(value, Relaxed);
         }
         if let Some(magic) = words.get(field::MAGIC) {
@@ -196,7 +242,10 @@ impl Layout {
         let len = words.len() as u64 * 8;
         let need_header = HEADER_WORDS as u64 * 8;
         if len < need_header {
-            return Err(LayoutError::Truncated { len, need: need_header });
+            return Err(LayoutError::Truncated {
+                len,
+                need: need_header,
+            });
         }
         // Acquire on the magic pairs with `initialize`'s Release: the fields below are complete.
         let read = |index: usize| words.get(index).map_or(0, |word| word.load(Relaxed));
@@ -209,7 +258,11 @@ impl Layout {
         let version = read(field::VERSION);
         if version != VERSION {
             let creator_pid = read(field::CREATOR_PID);
-            return Err(LayoutError::WrongVersion { found: version, expected: VERSION, creator_pid });
+            return Err(LayoutError::WrongVersion {
+                found: version,
+                expected: VERSION,
+                creator_pid,
+            });
         }
         let event_capacity = check_capacity("event ring", read(field::EVENTS_CAPACITY))?;
         let note_capacity = check_capacity("note log", read(field::NOTES_CAPACITY))?;
@@ -228,11 +281,18 @@ impl Layout {
         for (index, name) in CHECKED {
             let (found, expected) = (read(index), expected.get(index).copied().unwrap_or(0));
             if found != expected {
-                return Err(LayoutError::Inconsistent { field: name, found, expected });
+                return Err(LayoutError::Inconsistent {
+                    field: name,
+                    found,
+                    expected,
+                });
             }
         }
         if (layout.total_bytes() as u64) > len {
-            return Err(LayoutError::Truncated { len, need: layout.total_bytes() as u64 });
+            return Err(LayoutError::Truncated {
+                len,
+                need: layout.total_bytes() as u64,
+            });
         }
         Ok(layout)
     }

@@ -34,7 +34,10 @@ pub struct SegmentConfig {
 
 impl Default for SegmentConfig {
     fn default() -> Self {
-        Self { event_capacity: DEFAULT_CAPACITY, note_capacity: DEFAULT_CAPACITY }
+        Self {
+            event_capacity: DEFAULT_CAPACITY,
+            note_capacity: DEFAULT_CAPACITY,
+        }
     }
 }
 
@@ -46,9 +49,17 @@ pub enum ShmError {
     /// No segment has that name.
     NotFound { name: String },
     /// The operating system refused.
-    Os { name: String, action: &'static str, detail: String },
+    Os {
+        name: String,
+        action: &'static str,
+        detail: String,
+    },
     /// The segment exists but cannot be trusted; `creator_alive` tells whether its creator still runs.
-    Invalid { name: String, error: LayoutError, creator_alive: bool },
+    Invalid {
+        name: String,
+        error: LayoutError,
+        creator_alive: bool,
+    },
     /// Another live process is the event ring's writer.
     WriterBusy { name: String, pid: u64 },
 }
@@ -64,14 +75,28 @@ impl fmt::Display for ShmError {
                 f,
                 "no shared memory segment '{name}': start the server or `performia` first, or check --segment"
             ),
-            Self::Os { name, action, detail } => write!(
+            Self::Os {
+                name,
+                action,
+                detail,
+            } => write!(
                 f,
                 "could not {action} shared memory segment '{name}' ({detail}): check that /dev/shm exists and is writable by you"
             ),
-            Self::Invalid { name, error, creator_alive } => {
-                write!(f, "shared memory segment '{name}' cannot be used: {error}; ")?;
+            Self::Invalid {
+                name,
+                error,
+                creator_alive,
+            } => {
+                write!(
+                    f,
+                    "shared memory segment '{name}' cannot be used: {error}; "
+                )?;
                 match error {
-                    LayoutError::BadMagic { .. } => write!(f, "it belongs to something else: choose another --segment name"),
+                    LayoutError::BadMagic { .. } => write!(
+                        f,
+                        "it belongs to something else: choose another --segment name"
+                    ),
                     LayoutError::WrongVersion { creator_pid, .. } if *creator_alive => write!(
                         f,
                         "its creator (pid {creator_pid}) is another Performia version and still runs: stop it or choose another --segment name"
@@ -118,7 +143,9 @@ unsafe impl Sync for Segment {}
 fn view_words(shmem: &Shmem) -> Result<&[AtomicU64], LayoutError> {
     let start = shmem.as_ptr();
     if start.is_null() || start as usize & (align_of::<AtomicU64>() - 1) != 0 {
-        return Err(LayoutError::Misaligned { address: start as usize });
+        return Err(LayoutError::Misaligned {
+            address: start as usize,
+        });
     }
     let words = shmem.len() / size_of::<AtomicU64>();
     // SAFETY: `start` is non-null and 8-byte aligned (checked above) and `shmem` maps `shmem.len()` bytes
@@ -138,13 +165,17 @@ fn check_name(name: &str) -> Result<(), ShmError> {
     if (1..=200).contains(&name.len()) && !name.starts_with('.') && name.chars().all(usable) {
         Ok(())
     } else {
-        Err(ShmError::BadName { name: name.to_owned() })
+        Err(ShmError::BadName {
+            name: name.to_owned(),
+        })
     }
 }
 
 /// Nanoseconds since the Unix epoch (0 if the clock is before it).
 pub fn now_ns() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos() as u64)
 }
 
 /// Whether process `pid` still runs. Where this cannot be known, assume it does (never steal from the living).
@@ -172,16 +203,31 @@ impl Segment {
     pub fn create_or_open_with(name: &str, config: SegmentConfig) -> Result<Self, ShmError> {
         check_name(name)?;
         let layout = Layout::new(config.event_capacity, config.note_capacity).map_err(|error| {
-            ShmError::Invalid { name: name.to_owned(), error, creator_alive: false }
+            ShmError::Invalid {
+                name: name.to_owned(),
+                error,
+                creator_alive: false,
+            }
         })?;
-        match ShmemConf::new().os_id(os_id(name)).size(layout.total_bytes()).create() {
+        match ShmemConf::new()
+            .os_id(os_id(name))
+            .size(layout.total_bytes())
+            .create()
+        {
             Ok(mut shmem) => {
                 // The segment outlives this handle: it belongs to the session, removed by `Segment::remove`.
                 shmem.set_owner(false);
                 let words = view_words(&shmem).map_err(|error| invalid(name, error))?;
                 let pid = u64::from(std::process::id());
-                layout.initialize(words, pid, now_ns()).map_err(|error| invalid(name, error))?;
-                Ok(Self { name: name.to_owned(), layout, created: true, shmem })
+                layout
+                    .initialize(words, pid, now_ns())
+                    .map_err(|error| invalid(name, error))?;
+                Ok(Self {
+                    name: name.to_owned(),
+                    layout,
+                    created: true,
+                    shmem,
+                })
             }
             Err(ShmemError::MappingIdExists) => Self::open(name),
             Err(error) => Err(os_error(name, "create", &error)),
@@ -199,7 +245,9 @@ impl Segment {
         loop {
             tries += 1;
             match Self::open_once(name) {
-                Err(error) if tries < OPEN_TRIES && is_transient(&error) => std::thread::sleep(OPEN_PAUSE),
+                Err(error) if tries < OPEN_TRIES && is_transient(&error) => {
+                    std::thread::sleep(OPEN_PAUSE)
+                }
                 result => return result,
             }
         }
@@ -208,7 +256,11 @@ impl Segment {
     fn open_once(name: &str) -> Result<Self, ShmError> {
         let shmem = match ShmemConf::new().os_id(os_id(name)).open() {
             Ok(shmem) => shmem,
-            Err(ShmemError::MapOpenFailed(ENOENT)) => return Err(ShmError::NotFound { name: name.to_owned() }),
+            Err(ShmemError::MapOpenFailed(ENOENT)) => {
+                return Err(ShmError::NotFound {
+                    name: name.to_owned(),
+                });
+            }
             // Mapping a segment of size 0: its creator has not sized it yet (or died before it could).
             Err(ShmemError::MapOpenFailed(EINVAL)) => {
                 return Err(invalid(name, LayoutError::Truncated { len: 0, need: 128 }));
@@ -217,7 +269,12 @@ impl Segment {
         };
         let words = view_words(&shmem).map_err(|error| invalid(name, error))?;
         let layout = Layout::validate(words).map_err(|error| invalid(name, error))?;
-        Ok(Self { name: name.to_owned(), layout, created: false, shmem })
+        Ok(Self {
+            name: name.to_owned(),
+            layout,
+            created: false,
+            shmem,
+        })
     }
 
     /// Removes segment `name` from the system (processes that have it mapped keep their mapping).
@@ -268,7 +325,9 @@ impl Segment {
 
     /// The header's live fields (creator pid, heartbeat).
     pub fn header(&self) -> Header<'_> {
-        Header { words: self.region(&(0..super::layout::HEADER_WORDS)) }
+        Header {
+            words: self.region(&(0..super::layout::HEADER_WORDS)),
+        }
     }
 
     /// The event ring. Cheap, allocation-free: call it wherever a `&Segment` is at hand.
@@ -284,7 +343,10 @@ impl Segment {
         let pid = u64::from(std::process::id());
         self.events()
             .writer(pid, |holder| !process_alive(holder))
-            .map_err(|busy| ShmError::WriterBusy { name: self.name.clone(), pid: busy.holder })
+            .map_err(|busy| ShmError::WriterBusy {
+                name: self.name.clone(),
+                pid: busy.holder,
+            })
     }
 
     /// The state page.
@@ -303,16 +365,27 @@ fn invalid(name: &str, error: LayoutError) -> ShmError {
         LayoutError::WrongVersion { creator_pid, .. } => process_alive(creator_pid),
         _ => false,
     };
-    ShmError::Invalid { name: name.to_owned(), error, creator_alive }
+    ShmError::Invalid {
+        name: name.to_owned(),
+        error,
+        creator_alive,
+    }
 }
 
 fn os_error(name: &str, action: &'static str, error: &ShmemError) -> ShmError {
-    ShmError::Os { name: name.to_owned(), action, detail: error.to_string() }
+    ShmError::Os {
+        name: name.to_owned(),
+        action,
+        detail: error.to_string(),
+    }
 }
 
 fn is_transient(error: &ShmError) -> bool {
     matches!(
         error,
-        ShmError::Invalid { error: LayoutError::NotInitialized | LayoutError::Truncated { len: 0, .. }, .. }
+        ShmError::Invalid {
+            error: LayoutError::NotInitialized | LayoutError::Truncated { len: 0, .. },
+            ..
+        }
     )
 }

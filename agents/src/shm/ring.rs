@@ -132,7 +132,11 @@ impl<'a, T: Record> Ring<'a, T> {
     /// Infallible: with a wrong length it would only read as empty and drop writes, never panic.
     #[cfg_attr(loom, allow(dead_code))] // only `map`, which loom builds leave out, uses it
     pub(crate) fn from_validated(words: &'a [AtomicU64], capacity: usize) -> Self {
-        Self { words, mask: (capacity.max(1) as u64).next_power_of_two() - 1, record: PhantomData }
+        Self {
+            words,
+            mask: (capacity.max(1) as u64).next_power_of_two() - 1,
+            record: PhantomData,
+        }
     }
 
     fn word(&self, index: usize) -> Option<&'a AtomicU64> {
@@ -153,12 +157,18 @@ impl<'a, T: Record> Ring<'a, T> {
     /// unless it was already overwritten.
     pub fn cursor_from_oldest(&self) -> Cursor {
         let head = self.head();
-        Cursor { next: head.saturating_sub(self.mask).max(1), lost: 0 }
+        Cursor {
+            next: head.saturating_sub(self.mask).max(1),
+            lost: 0,
+        }
     }
 
     /// A cursor that reads only records written from now on.
     pub fn cursor_from_now(&self) -> Cursor {
-        Cursor { next: self.head().saturating_add(1), lost: 0 }
+        Cursor {
+            next: self.head().saturating_add(1),
+            lost: 0,
+        }
     }
 
     /// Reads the record at `cursor` and advances it. Wait-free, allocation-free, no system call.
@@ -236,7 +246,11 @@ impl<'a, T: Record> Ring<'a, T> {
             match claim.compare_exchange(expected, owner, AcqRel, Acquire) {
                 Ok(_) => {
                     let next = self.head().saturating_add(1);
-                    return Ok(ExclusiveWriter { ring: *self, next, owner });
+                    return Ok(ExclusiveWriter {
+                        ring: *self,
+                        next,
+                        owner,
+                    });
                 }
                 Err(holder) if holder != owner && owner_is_gone(holder) => expected = holder,
                 Err(holder) => return Err(holder),
@@ -261,7 +275,9 @@ impl<'a, T: Record> Ring<'a, T> {
         }
         // Acquire on success: the previous writer's payload stores happen before ours, so a reader that
         // trusts our stamp cannot see theirs.
-        stamp.compare_exchange(current, seq << 1 | 1, Acquire, Relaxed).ok()?;
+        stamp
+            .compare_exchange(current, seq << 1 | 1, Acquire, Relaxed)
+            .ok()?;
         fence(Release);
         let [p1, p2, p3] = item.encode();
         w1.store(p1, Relaxed);
@@ -332,12 +348,18 @@ pub struct Reader<'a, T> {
 impl<'a, T: Record> Reader<'a, T> {
     /// A reader starting at the oldest record still in the ring (see [`Ring::cursor_from_oldest`]).
     pub fn new(ring: Ring<'a, T>) -> Self {
-        Self { cursor: ring.cursor_from_oldest(), ring }
+        Self {
+            cursor: ring.cursor_from_oldest(),
+            ring,
+        }
     }
 
     /// A reader of the records written from now on.
     pub fn from_now(ring: Ring<'a, T>) -> Self {
-        Self { cursor: ring.cursor_from_now(), ring }
+        Self {
+            cursor: ring.cursor_from_now(),
+            ring,
+        }
     }
 
     /// The next record, a loss report, or `Empty`. See [`Ring::read`].

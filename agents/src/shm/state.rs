@@ -223,7 +223,11 @@ impl<'a> StatePage<'a> {
     pub fn new(words: &'a [AtomicU64]) -> Result<Self, LayoutError> {
         if words.len() != STATE_WORDS {
             let (found, expected) = (words.len() as u64 * 8, STATE_WORDS as u64 * 8);
-            return Err(LayoutError::Inconsistent { field: "state page size", found, expected });
+            return Err(LayoutError::Inconsistent {
+                field: "state page size",
+                found,
+                expected,
+            });
         }
         Ok(Self { words })
     }
@@ -235,7 +239,8 @@ impl<'a> StatePage<'a> {
     }
 
     fn section(&self, index: usize) -> Option<&'a [AtomicU64]> {
-        self.words.get(index * SECTION_WORDS..(index + 1) * SECTION_WORDS)
+        self.words
+            .get(index * SECTION_WORDS..(index + 1) * SECTION_WORDS)
     }
 
     fn write<S: Section>(&self, index: usize, value: &S) {
@@ -311,7 +316,9 @@ impl<'a> StatePage<'a> {
     /// A consistent copy of agent `agent` (1 to 4)'s section, if it was ever written.
     pub fn agent(&self, agent: u16) -> Option<AgentState> {
         let index = usize::from(agent).wrapping_sub(1);
-        (index < AGENTS).then(|| self.read(FIRST_AGENT + index)).flatten()
+        (index < AGENTS)
+            .then(|| self.read(FIRST_AGENT + index))
+            .flatten()
     }
 
     /// Every section, each consistent in itself. Allocation-free; never blocks the writers.
