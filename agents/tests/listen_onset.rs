@@ -291,3 +291,98 @@ fn listener_process_never_allocates() {
         "the signal has onsets; heard {heard_onsets}"
     );
 }
+
+/// Adds a note that starts at `start` with a pick attack and then moves through `steps` of (sample, Hz) with no
+/// attack (hammer-ons, pull-offs, fret slides): the phase runs on continuously and the amplitude keeps decaying,
+/// no pick noise.
+fn add_legato_line(signal: &mut [f32], start: usize, steps: &[(usize, f32)], peak: f32) {
+    let mut noise = Noise(77);
+    let mut phases = [0.0f32; 8];
+    let norm = peak / 2.0;
+    for (i, s) in signal.iter_mut().skip(start).enumerate() {
+        let t = i as f32 / SR;
+        let hz = steps
+            .iter()
+            .take_while(|&&(at, _)| at <= start + i)
+            .last()
+            .map_or(0.0, |&(_, hz)| hz);
+        let mut v = 0.0;
+        for (k, p) in phases.iter_mut().enumerate() {
+            let harmonic = (k + 1) as f32;
+            *p = (*p + TAU * hz * harmonic / SR) % TAU;
+            v += p.sin() / harmonic * (-t * harmonic.sqrt() / 1.5).exp();
+        }
+        if i < 96 {
+            v += 0.5 * noise.next() * (1.0 - i as f32 / 96.0);
+        }
+        *s += norm * v;
+    }
+}
+
+#[test]
+fn legato_pitch_changes_without_attack_are_not_onsets() {
+    let start = 9_600;
+    let mut signal = seconds(2.5);
+    // picked G3, hammer-on to A3, pull-off back to G3, slide up to D4 across the frets between (12 ms each)
+    let slide = start + 57_600;
+    let steps = [
+        (start, 196.0),
+        (start + 19_200, 220.0),
+        (start + 38_400, 196.0),
+        (slide, 207.7),
+        (slide + 576, 220.0),
+        (slide + 1_152, 233.1),
+        (slide + 1_728, 246.9),
+        (slide + 2_304, 261.6),
+        (slide + 2_880, 277.2),
+        (slide + 3_456, 293.7),
+    ];
+    add_legato_line(&mut signal, start, &steps, 0.4);
+    let found = onsets(&signal);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.abs_diff(start) <= 16, "{found:?}");
+}
+
+/// A power chord (root, fifth, octave) of plucked strings driven into a soft clipper, as an overdriven amp does.
+fn distorted_chord(signal: &mut [f32], start: usize, root_hz: f32, seed: u32) {
+    let mut clean = vec![0.0f32; signal.len()];
+    for (string, ratio) in [1.0, 1.5, 2.0].into_iter().enumerate() {
+        add_pluck(
+            &mut clean,
+            start + string * 150,
+            root_hz * ratio,
+            0.3,
+            0.4,
+            0.0,
+            seed + string as u32,
+        );
+    }
+    for (s, c) in signal.iter_mut().zip(clean.iter()).skip(start) {
+        *s = 0.5 * (8.0 * (*s + c)).tanh();
+    }
+}
+
+#[test]
+fn distorted_power_chord_re_struck_is_an_onset_each_time_and_nothing_else() {
+    let mut signal = seconds(3.0);
+    let mut noise = Noise(4242);
+    let strikes = [12_000, 33_600, 55_200, 76_800, 98_400];
+    // the previous chord keeps sounding (compressed by the clipper) until the next strike
+    for (n, &strike) in strikes.iter().enumerate() {
+        let mut chord = seconds(3.0);
+        distorted_chord(&mut chord, strike, 110.0, 31 + 7 * n as u32);
+        let end = strikes.get(n + 1).copied().unwrap_or(signal.len());
+        signal[strike..end].copy_from_slice(&chord[strike..end]);
+    }
+    for s in signal.iter_mut() {
+        *s += db(-50.0) * noise.next();
+    }
+    let found = onsets(&signal);
+    assert_eq!(found.len(), strikes.len(), "{found:?}");
+    for (&(sample, _), &strike) in found.iter().zip(strikes.iter()) {
+        assert!(
+            sample.abs_diff(strike) <= 480,
+            "onset at {sample}, strike at {strike}"
+        );
+    }
+}

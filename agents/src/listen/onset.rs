@@ -14,8 +14,12 @@
 //! A second path catches what the energy cannot: a new note that replaces a dying one at the same level (legato
 //! melody) and strums whose first strings are soft over a ringing chord. Every block a 512-point spectrum of the
 //! newest samples is compared, bin by bin, with the one of ~10 ms earlier (SuperFlux-style: the reference is the
-//! maximum of three neighbouring bins, so vibrato does not count), on a log scale whose floor sits above the
-//! noise floor (hiss makes no flux). Its positive sum is the novelty the beat tracker gets as `odf`.
+//! maximum of three neighbouring bins, so vibrato does not count), on a log scale with a floor applied to both
+//! frames alike: above the noise floor (hiss makes no flux) and at most `flux_range_db` below the loudest bin heard
+//! lately (detail far below the music, such as the faint glitch of a slide or the beating of a ringing chord's
+//! weak partials, makes no flux). Its positive sum is the novelty the beat tracker gets as `odf`. It must exceed
+//! a fixed threshold and a multiple of its own running mean (whose input is capped, so one loud attack does not
+//! deafen the detector): a distorted chord's spectrum churns all the time, a clean note's hardly at all.
 //!
 //! Thresholds in the spirit of aubio's peak picker (`src/onset/peakpicker.c`: a threshold over a local median/
 //! mean, a silence gate and a minimum inter-onset interval) and SuperCollider's OnsetsDS (`server/plugins/
@@ -71,6 +75,17 @@ pub struct OnsetParams {
     /// Corner (Hz) of the one-pole low-pass before the first difference: with it the emphasis peaks in the
     /// attack's band instead of in the top octave, where hiss lives.
     pub emphasis_lowpass_hz: f32,
+    /// Spectral floor (dB) below the loudest bin heard lately: quieter detail makes no flux.
+    pub flux_range_db: f32,
+    /// How fast (dB per second) the loudest-bin reference of `flux_range_db` falls.
+    pub flux_release_db_per_s: f32,
+    /// Time constant (ms) of the running mean of the flux.
+    pub flux_mean_ms: f32,
+    /// The flux must also exceed this multiple of its running mean.
+    pub flux_mean_factor: f32,
+    /// The running mean takes in the flux only up to this multiple of `flux_threshold` (0: no limit), so one
+    /// loud attack does not deafen the detector to the next note.
+    pub flux_mean_cap: f32,
 }
 
 impl Default for OnsetParams {
@@ -83,12 +98,17 @@ impl Default for OnsetParams {
             gap_subs: 3,
             refractory_ms: 50.0,
             floor_rise_db_per_s: 1.0,
-            flux_threshold: 14.0,
+            flux_threshold: 8.0,
             flux_lag_blocks: 8,
             flux_low_hz: 200.0,
             flux_high_hz: 6100.0,
             flux_floor_over_noise: 4.0,
             emphasis_lowpass_hz: 0.0,
+            flux_range_db: 45.0,
+            flux_release_db_per_s: 20.0,
+            flux_mean_ms: 50.0,
+            flux_mean_factor: 3.5,
+            flux_mean_cap: 2.0,
         }
     }
 }
@@ -148,6 +168,13 @@ pub struct OnsetDetector {
     flux_lag: usize,
     /// Magnitude in a spectral bin of white noise whose pre-emphasised energy per sample is 1 (window gain).
     noise_bin_scale: f32,
+    /// Loudest compressed bin heard lately (falls by `level_release` per block), and the floor's distance below it.
+    level_reference: f32,
+    level_release: f32,
+    range: f32,
+    /// Running mean of the flux and its per-block coefficient.
+    flux_mean: f32,
+    flux_mean_coef: f32,
 }
 
 impl OnsetDetector {
@@ -215,6 +242,17 @@ impl OnsetDetector {
             // white noise of energy e per sample (first differences of noise of energy e/2) has
             // E|X|^2 = (e/2) * sum(w^2) in a bin of the raw signal
             noise_bin_scale: (window_power / 2.0).sqrt(),
+            level_reference: 0.0,
+            // nepers of magnitude per block
+            level_release: params.flux_release_db_per_s / 8.686 * BLOCK as f32 / sr,
+            range: if params.flux_range_db > 0.0 {
+                params.flux_range_db / 8.686
+            } else {
+                f32::MAX
+            },
+            flux_mean: 0.0,
+            flux_mean_coef: 1.0
+                - (-(BLOCK as f32) / (params.flux_mean_ms.max(1.0) / 1000.0 * sr)).exp(),
         }
     }
 
@@ -297,8 +335,20 @@ impl OnsetDetector {
 
         let flux = self.spectral_flux();
         frame.odf = if flux.is_finite() { flux.max(0.0) } else { 0.0 };
+        let flux_threshold = self
+            .params
+            .flux_threshold
+            .max(self.params.flux_mean_factor * self.flux_mean);
+        let mean_input = if self.params.flux_mean_cap > 0.0 {
+            frame
+                .odf
+                .min(self.params.flux_mean_cap * self.params.flux_threshold)
+        } else {
+            frame.odf
+        };
+        self.flux_mean += self.flux_mean_coef * (mean_input - self.flux_mean);
         if frame.onset.is_none()
-            && frame.odf > self.params.flux_threshold
+            && frame.odf > flux_threshold
             && self.since_onset > self.refractory_subs
         {
             self.since_onset = 0;
@@ -335,21 +385,30 @@ impl OnsetDetector {
         {
             return 0.0;
         }
-        // Bins at the noise floor's magnitude times a margin compress to ~0, so hiss makes no flux; an absolute
-        // floor (-60 dB re a full-scale sine's bin) keeps digital silence from magnifying dither.
-        let noise_magnitude = self.noise_floor.sqrt() * self.noise_bin_scale;
-        let floor = (noise_magnitude * self.params.flux_floor_over_noise).max(1e-3);
-        let inv_floor_sq = 1.0 / (floor * floor);
+        // Spectra are stored as log magnitudes over an absolute floor (-102 dB re a full-scale sine's bin, it
+        // keeps digital silence from magnifying dither); the working floor is applied when two frames are
+        // compared, the same for both: the noise floor's magnitude times a margin (hiss makes no flux) or a fixed
+        // range below the loudest bin heard lately (detail far below the music, such as the faint glitch of a
+        // slide, makes no flux either).
+        const ABSOLUTE_FLOOR: f32 = 1e-3;
+        let inv_absolute_sq = 1.0 / (ABSOLUTE_FLOOR * ABSOLUTE_FLOOR);
         let row = self.spectrum_pos * MAX_BINS;
         let bins = self.bins;
+        let mut loudest = 0.0f32;
         if let (Some(current), Some(output)) = (
             self.spectra.get_mut(row..row + bins),
             self.fft_output.get(self.first_bin..self.first_bin + bins),
         ) {
             for (s, c) in current.iter_mut().zip(output.iter()) {
-                *s = 0.5 * fast_ln(1.0 + c.norm_sqr() * inv_floor_sq);
+                *s = 0.5 * fast_ln(1.0 + c.norm_sqr() * inv_absolute_sq);
+                loudest = loudest.max(*s);
             }
         }
+        self.level_reference = loudest.max(self.level_reference - self.level_release);
+        let noise_magnitude =
+            self.noise_floor.sqrt() * self.noise_bin_scale * self.params.flux_floor_over_noise;
+        let noise_floor = 0.5 * fast_ln(1.0 + noise_magnitude * noise_magnitude * inv_absolute_sq);
+        let floor = noise_floor.max(self.level_reference - self.range);
         let reference_pos = (self.spectrum_pos + FLUX_FRAMES - self.flux_lag) % FLUX_FRAMES;
         let reference_row = reference_pos * MAX_BINS;
         let mut flux = 0.0;
@@ -358,8 +417,11 @@ impl OnsetDetector {
             self.spectra.get(reference_row..reference_row + bins),
         ) {
             for i in 1..bins.saturating_sub(1) {
-                let r = reference[i - 1].max(reference[i]).max(reference[i + 1]);
-                flux += (current[i] - r).max(0.0);
+                let r = reference[i - 1]
+                    .max(reference[i])
+                    .max(reference[i + 1])
+                    .max(floor);
+                flux += (current[i].max(floor) - r).max(0.0);
             }
         }
         self.spectrum_pos = (self.spectrum_pos + 1) % FLUX_FRAMES;
