@@ -53,21 +53,19 @@ impl Biquad {
     }
 
     fn flush(&mut self) {
-        if !(self.s1.abs() >= DENORMAL_FLOOR) {
-            self.s1 = 0.0; // also catches NaN, which compares false
-        }
-        if !(self.s2.abs() >= DENORMAL_FLOOR) {
-            self.s2 = 0.0;
-        }
         if !self.s1.is_finite() || !self.s2.is_finite() {
-            self.s1 = 0.0;
-            self.s2 = 0.0;
+            (self.s1, self.s2) = (0.0, 0.0);
+        }
+        for state in [&mut self.s1, &mut self.s2] {
+            if !is_live(*state) {
+                *state = 0.0;
+            }
         }
     }
 }
 
 /// Quality factors of the three sections of a 6th-order Butterworth filter.
-const BUTTERWORTH6_Q: [f32; 3] = [0.517_638, 0.707_107, 1.931_852];
+const BUTTERWORTH6_Q: [f32; 3] = [0.517_638, core::f32::consts::FRAC_1_SQRT_2, 1.931_852];
 
 /// Low-pass, keep every `factor`-th sample, high-pass.
 pub(super) struct Decimator {
@@ -80,9 +78,6 @@ pub(super) struct Decimator {
     phase: u32,
     out_rate: f32,
     smoothing: Option<Biquad>,
-    /// Pre-emphasis: `y = x - emphasis * x_prev` at the output rate.
-    emphasis: f32,
-    previous: f32,
 }
 
 impl Decimator {
@@ -100,8 +95,6 @@ impl Decimator {
             phase: 0,
             out_rate,
             smoothing: None,
-            emphasis: 0.0,
-            previous: 0.0,
         }
     }
 
@@ -116,22 +109,6 @@ impl Decimator {
             ));
         }
         self
-    }
-
-    /// Tilts the output spectrum up by about 6 dB per octave above `corner_hz`, so that a strong low thump
-    /// at the attack does not outweigh the harmonics of a higher note.
-    pub(super) fn with_emphasis(mut self, corner_hz: f32) -> Self {
-        let out_rate = Self::out_rate_of(&self);
-        self.emphasis = if corner_hz > 0.0 {
-            (-2.0 * PI * corner_hz / out_rate).exp()
-        } else {
-            0.0
-        };
-        self
-    }
-
-    fn out_rate_of(&self) -> f32 {
-        self.out_rate
     }
 
     /// The output sample rate.
@@ -159,9 +136,7 @@ impl Decimator {
         if let Some(section) = &mut self.smoothing {
             y = section.run(y);
         }
-        let out = y - self.emphasis * self.previous;
-        self.previous = y;
-        Some(out)
+        Some(y)
     }
 
     /// Clears denormal and non-finite filter states; call once per block.
@@ -169,10 +144,15 @@ impl Decimator {
         for section in self.low_pass.iter_mut().chain(self.smoothing.iter_mut()) {
             section.flush();
         }
-        for state in [&mut self.dc_input, &mut self.dc_output, &mut self.previous] {
-            if !(state.abs() >= DENORMAL_FLOOR) || !state.is_finite() {
+        for state in [&mut self.dc_input, &mut self.dc_output] {
+            if !is_live(*state) {
                 *state = 0.0;
             }
         }
     }
+}
+
+/// A filter state worth keeping: finite and not vanishingly small.
+fn is_live(state: f32) -> bool {
+    state.is_finite() && state.abs() >= DENORMAL_FLOOR
 }

@@ -1,15 +1,22 @@
 //! Pitch of single notes, E2–E6, with a confidence.
 //!
-//! The input is low-passed and decimated to about 12 kHz ([`filter`]), then McLeod's normalized square
-//! difference function (NSDF) is read from running windows ([`nsdf`]). Each attack restarts a window at the
-//! attack's sample, so the new note is read without the old note's tail, and as early as physics allows: a lag
-//! is tested once the window holds half a period of pairs beyond it, so a low E's first estimate comes about
-//! 1.5 periods after its attack. Without attacks, windows restart in turn and the oldest is read.
+//! The input is low-passed and decimated to about 12 kHz, with a gentle extra low-pass so the lower partials
+//! weigh most ([`filter`]); McLeod's normalized square difference function (NSDF) is then read from running
+//! windows ([`nsdf`]). Windows restart in turn every few milliseconds and at each attack the onset detector
+//! reports, so some window always starts at the attack: the new note is read without the old note's tail, and
+//! as early as physics allows (a lag is tested once the window holds half a period of pairs beyond it, so a low
+//! E's first estimate comes about 1.5 periods after its attack). Of the windows that started at or after the
+//! last attack, the most periodic is read: later ones miss the attack's thump and scrape, older ones hold more
+//! periods, and without attacks the younger ones follow hammer-ons and slides.
 //!
-//! Octave errors are guarded three ways: McLeod's rule (the *first* NSDF peak within `PEAK_RATIO` of the highest
-//! one, so a period's multiples are not taken); a young window whose candidate could still be the second harmonic
-//! of an untested lower note must be very clean before it is trusted; and a held pitch is only replaced by its
-//! octave when the evidence is clearly better.
+//! The previous note often rings on under the new one; a second set of windows reads the signal minus itself
+//! one old period earlier, where the old note cancels out (unless the new note's period divides the old one:
+//! then little is left and the plain signal is read).
+//!
+//! Octave errors are guarded three ways: McLeod's rule (the *first* NSDF peak within 90 % of the highest, so a
+//! period's multiples are not taken); a much more periodic peak at twice or three times the lag replaces the one
+//! found (it was a dominant harmonic, as on a low string picked near its middle); and a young window whose
+//! candidate could still be the second harmonic of a lower note not yet testable must be very clean.
 
 mod filter;
 mod nsdf;
@@ -34,8 +41,6 @@ const MIN_HZ: f32 = 72.0;
 const MAX_HZ: f32 = 1500.0;
 /// Corner of the DC blocker.
 const DC_HZ: f32 = 8.0;
-/// Pre-emphasis corner (Hz), 0 for none.
-const EMPHASIS_HZ: f32 = 0.0;
 /// Extra low-pass corner (Hz) of the analysed signal, 0 for none.
 const SMOOTHING_HZ: f32 = 2000.0;
 /// Windows on the plain signal: they restart in turn this often (seconds) when no attack is heard, and the
@@ -121,9 +126,7 @@ impl PitchTracker {
         let max_age = (restart_period * (SLOTS + 1)).max(max_lag * 2);
         let block_seconds = super::BLOCK as f32 / sample_rate;
         Self {
-            decimator: Decimator::new(sample_rate, factor, DC_HZ)
-                .with_emphasis(EMPHASIS_HZ)
-                .with_smoothing(SMOOTHING_HZ),
+            decimator: Decimator::new(sample_rate, factor, DC_HZ).with_smoothing(SMOOTHING_HZ),
             plain: LagBank::new(SLOTS, min_lag, max_lag, max_age),
             cancelled: LagBank::new(SLOTS, min_lag, max_lag, max_age),
             cancel_attack_start: 0,
@@ -221,7 +224,7 @@ impl PitchTracker {
                 continue;
             }
             let kept = self.cancelled.mean_square(slot) / plain_energy;
-            if !(kept >= CANCELLED_ENERGY_MIN) {
+            if kept.is_nan() || kept < CANCELLED_ENERGY_MIN {
                 continue;
             }
             if let Some(r) = self.cancelled.read(slot, &RULES) {
@@ -256,7 +259,7 @@ impl PitchTracker {
         let hold = self.hold_blocks_left > 0;
         self.hold_blocks_left = self.hold_blocks_left.saturating_sub(1);
         let unvoiced = PitchFrame::default();
-        if !(level >= FLOOR_MEAN_SQUARE) || level < RELATIVE_FLOOR * self.peak_level {
+        if level.is_nan() || level < FLOOR_MEAN_SQUARE || level < RELATIVE_FLOOR * self.peak_level {
             return unvoiced;
         }
         let held = if hold { self.last } else { unvoiced };
@@ -273,19 +276,6 @@ impl PitchTracker {
             hz,
             confidence: reading.clarity.clamp(0.0, 1.0),
         }
-    }
-
-    #[doc(hidden)]
-    /// The reading of the current window (hz, clarity, lags tested, clarity at twice the period), for tuning tools.
-    pub fn debug_reading(&mut self) -> Option<(f32, f32, usize, f32, bool)> {
-        let r = self.reading()?;
-        Some((
-            self.rate / r.period,
-            r.clarity,
-            r.lags_tested,
-            r.double_clarity,
-            r.double_tested,
-        ))
     }
 }
 

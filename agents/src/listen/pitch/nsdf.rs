@@ -230,7 +230,7 @@ impl LagBank {
         let first = end - age;
         let e = |i: usize| self.energy.get(i).copied().unwrap_or(0.0);
         let total = e(end) - e(first);
-        if !(total > 1.0e-12) {
+        if total.is_nan() || total <= 1.0e-12 {
             return None;
         }
         for lag in 1..=tested {
@@ -266,11 +266,12 @@ impl LagBank {
             lag += 1;
         }
         // A lobe still rising at the last tested lag is not a peak yet.
-        if let Some(b) = best {
-            if b.0 < tested && count < MAX_LOBES {
-                lobes[count] = b;
-                count += 1;
-            }
+        if let Some(b) = best
+            && b.0 < tested
+            && count < MAX_LOBES
+        {
+            lobes[count] = b;
+            count += 1;
         }
         let lobes = &lobes[..count];
         let highest = lobes
@@ -296,7 +297,7 @@ impl LagBank {
             }
         }
         let double = (2.0 * period).round() as usize;
-        let (double_clarity, double_tested) = if double + 1 <= tested {
+        let (double_clarity, double_tested) = if double < tested {
             let lo = double.saturating_sub(2).max(1);
             let hi = (double + 2).min(tested);
             (n[lo..=hi].iter().copied().fold(-1.0f32, f32::max), true)
@@ -332,7 +333,7 @@ fn interpolate(n: &[f32], i: usize) -> (f32, f32) {
         return (i as f32, n.get(i).copied().unwrap_or(0.0));
     };
     let curvature = a - 2.0 * b + c;
-    if !(curvature < 0.0) {
+    if curvature.is_nan() || curvature >= 0.0 {
         return (i as f32, b);
     }
     let shift = (0.5 * (a - c) / curvature).clamp(-0.5, 0.5);
