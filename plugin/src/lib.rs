@@ -4,6 +4,7 @@
 //! `Performia_supernova.so` for supernova (the two servers lay out `World` and `SndBuf` differently).
 //! The server finds the C entry points in [`sys`]; [`register_all`] is the one list of UGens.
 
+pub mod shared;
 pub mod sys;
 pub mod ugen;
 pub mod ugens;
@@ -13,6 +14,9 @@ use ugen::Registry;
 /// Every UGen of the plugin, in one list: registered with the server at load and walked by the tidy tests.
 pub fn register_all<R: Registry>(registry: &mut R) {
     registry.unit::<ugens::PerfPeak>();
+    registry.unit::<ugens::PerfRing>();
+    registry.command::<shared::Attach>();
+    registry.command::<shared::Detach>();
     #[cfg(feature = "test-panic")]
     registry.unit::<ugens::PerfTestPanic>();
 }

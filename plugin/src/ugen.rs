@@ -10,6 +10,8 @@
 //! naming it and never reaches the server; outputs are made finite after every call; a SynthDef whose input or
 //! output count does not match [`UGen::INPUTS`] / [`UGen::OUTPUTS`] gets a silent unit and one line saying so.
 
+pub use crate::sys::command::{Args, PluginCommand};
+pub use crate::sys::job::{Job, RealTimeStage, Server};
 use std::ffi::CStr;
 
 /// At most this many inputs and outputs per unit; checked when the unit is registered.
@@ -37,9 +39,10 @@ pub trait UGen: Sized + 'static {
     }
 }
 
-/// Visits every UGen of the plugin: the server registration and the tidy tests both walk the same list.
+/// Visits every UGen and command of the plugin: the server registration and the tidy tests walk one list.
 pub trait Registry {
     fn unit<U: UGen>(&mut self);
+    fn command<C: PluginCommand>(&mut self) {}
 }
 
 /// The rate a unit or an input is computed at.
@@ -53,8 +56,10 @@ pub enum Rate {
 }
 
 /// What a constructor may know: the server's rates, the unit's own rate, its inputs' rates and first values.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy)]
 pub struct Context {
+    /// The running server, to start jobs from the constructor (`None` in in-process tests).
+    pub server: Option<Server>,
     pub sample_rate: f64,
     /// Samples per control block (`-z`).
     pub block_size: usize,
@@ -66,6 +71,21 @@ pub struct Context {
     pub num_inputs: usize,
 }
 
+impl Default for Context {
+    fn default() -> Self {
+        Self {
+            server: None,
+            sample_rate: 48_000.0,
+            block_size: 64,
+            rate: Rate::Control,
+            node_id: -1,
+            input_rates: [Rate::Scalar; MAX_IO],
+            input_values: [0.0; MAX_IO],
+            num_inputs: 0,
+        }
+    }
+}
+
 impl Context {
     /// The rate of input `index`, `Scalar` if there is no such input.
     pub fn input_rate(&self, index: usize) -> Rate {
@@ -75,6 +95,8 @@ impl Context {
 
 /// The unit's input and output buffers for one call.
 pub struct Io<'a> {
+    /// The server's sample time of this block's first sample (samples since the server started).
+    pub sample_time: u64,
     inputs: [&'a [f32]; MAX_IO],
     outputs: [&'a mut [f32]; MAX_IO],
     num_inputs: usize,
@@ -84,7 +106,13 @@ pub struct Io<'a> {
 impl<'a> Io<'a> {
     /// Wraps buffers the server owns; used by `crate::sys::unit` and by in-process tests.
     pub fn new(inputs: [&'a [f32]; MAX_IO], outputs: [&'a mut [f32]; MAX_IO], num_inputs: usize, num_outputs: usize) -> Self {
-        Self { inputs, outputs, num_inputs: num_inputs.min(MAX_IO), num_outputs: num_outputs.min(MAX_IO) }
+        Self {
+            sample_time: 0,
+            inputs,
+            outputs,
+            num_inputs: num_inputs.min(MAX_IO),
+            num_outputs: num_outputs.min(MAX_IO),
+        }
     }
 
     /// Input `index` (audio-rate: one block; control or scalar: one sample); empty if there is no such input.

@@ -5,7 +5,10 @@
 //! Each `unsafe` block says why it holds in a `// SAFETY:` comment.
 
 pub mod bindings;
+pub mod command;
 mod exports;
+pub mod handoff;
+pub mod job;
 mod table;
 pub(crate) mod unit;
 

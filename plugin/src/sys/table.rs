@@ -2,6 +2,7 @@
 
 use super::bindings::{kUnitDef_CantAliasInputsToOutputs, InterfaceTable, Unit};
 use super::unit;
+use super::command::{self, PluginCommand};
 use crate::ugen::{Registry, UGen};
 use std::ffi::c_char;
 use std::fmt::{self, Write};
@@ -17,7 +18,7 @@ pub(super) unsafe fn install(table: *mut InterfaceTable) {
     TABLE.store(table, Ordering::Release);
 }
 
-fn table() -> Option<&'static InterfaceTable> {
+pub(super) fn table() -> Option<&'static InterfaceTable> {
     let table = TABLE.load(Ordering::Acquire);
     // SAFETY: either null (not loaded, e.g. in-process tests) or the server's table, valid for the process's
     // life and never written by the server after `load` (see `install`).
@@ -90,6 +91,15 @@ impl Registry for Registrar {
             self.count += 1;
         } else {
             print_line(format_args!("Performia: the server refused to register {}", U::NAME.to_string_lossy()));
+        }
+    }
+
+    fn command<C: PluginCommand>(&mut self) {
+        let Some(define) = table().and_then(|t| t.fDefinePlugInCmd) else { return };
+        // SAFETY: static NUL-terminated name; the trampoline matches `PlugInCmdFunc`.
+        let ok = unsafe { define(C::NAME.as_ptr(), Some(command::trampoline::<C>), std::ptr::null_mut()) };
+        if !ok {
+            print_line(format_args!("Performia: the server refused the command {}", C::NAME.to_string_lossy()));
         }
     }
 }
