@@ -227,6 +227,39 @@ fn a_change_of_chord_switches_the_label_quickly() {
 }
 
 #[test]
+fn a_clear_new_chord_over_a_ringing_one_is_named_within_100_ms() {
+    // The old chord is not damped: its strings ring on under the new strum, as in legato playing.
+    let c_major = voicing(ChordQuality::Major, 8);
+    let e_minor = [40, 47, 52, 55, 59, 64];
+    let mut signal = vec![0.0f32; (3.0 * RATE) as usize];
+    strum(&mut signal, 0.2, 3.0, &c_major);
+    strum(&mut signal, 1.5, 3.0, &e_minor);
+    let mut tracker = ChordTracker::new(RATE);
+    let change = block_of(1.5);
+    let labels: Vec<Chord> = signal
+        .chunks_exact(BLOCK)
+        .enumerate()
+        .map(|(b, block)| {
+            let onset = (b == change).then_some(Onset {
+                offset: 0,
+                strength: 1.0,
+            });
+            tracker.process(block, onset)
+        })
+        .collect();
+    let em_label = Chord {
+        root: 4,
+        quality: ChordQuality::Minor,
+    };
+    let first = first_right(&labels, change, em_label).expect("E minor never named");
+    assert!(
+        blocks_to_ms(first - change) <= 100.0,
+        "E minor named {} ms after the strum",
+        blocks_to_ms(first - change)
+    );
+}
+
+#[test]
 fn a_ringing_chord_keeps_its_label_without_flicker() {
     let d_major = [50, 57, 62, 66];
     let mut signal = vec![0.0f32; (4.0 * RATE) as usize];

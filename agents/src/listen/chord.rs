@@ -48,6 +48,10 @@ pub struct ChordParams {
     pub rate_after_attack: f32,
     /// The same while the chord rings with no attack in the window.
     pub rate_ringing: f32,
+    /// A window started at an attack whose best chord beats the current label by this much (in that analysis
+    /// alone) switches at once and the smoothed evidence restarts from it: a clear new chord need not wait for the
+    /// old one's evidence to fade, while a re-strum of the same chord, or an unclear one, goes through smoothing.
+    pub switch_margin: f32,
     /// Whether the tracker also restarts its window on attacks it finds itself (for use without an onset detector).
     pub own_attacks: bool,
     /// How notes are read from the spectrum.
@@ -68,6 +72,7 @@ impl Default for ChordParams {
             margin_ringing: 0.05,
             rate_after_attack: 0.5,
             rate_ringing: 0.2,
+            switch_margin: 0.4,
             own_attacks: true,
             spectrum: SpectrumParams::default(),
             fit: FitParams::default(),
@@ -226,6 +231,20 @@ impl ChordTracker {
                 *none = p.min_score;
             }
         }
+        let current = hypothesis_of(self.label).unwrap_or(NO_CHORD);
+        if fresh {
+            // Only chords switch at once: a single note under a ringing chord (an arpeggio) must not clear it.
+            let (best, best_score) = argmax(self.frame.get(..NO_CHORD).unwrap_or(&[]));
+            let current_score = self.frame.get(current).copied().unwrap_or(0.0);
+            if best != current
+                && best_score > p.min_score
+                && best_score > current_score + p.switch_margin
+            {
+                self.smoothed = self.frame;
+                self.label = label_of(best);
+                return;
+            }
+        }
         // Evidence is smoothed over analyses, more quickly in a fresh window after an attack (the chord may have
         // changed) and in proportion to the window's length (short windows blur semitones).
         let reliability = len as f32 / HISTORY as f32;
@@ -241,16 +260,7 @@ impl ChordTracker {
                 *s = 0.0;
             }
         }
-        let (best, best_score) =
-            self.smoothed
-                .iter()
-                .copied()
-                .enumerate()
-                .fold(
-                    (NO_CHORD, f32::MIN),
-                    |acc, (i, s)| if s > acc.1 { (i, s) } else { acc },
-                );
-        let current = hypothesis_of(self.label).unwrap_or(NO_CHORD);
+        let (best, best_score) = argmax(&self.smoothed);
         if best == current {
             return;
         }
@@ -264,4 +274,16 @@ impl ChordTracker {
             self.label = label_of(best);
         }
     }
+}
+
+/// Index and value of the largest score ("no chord" when the slice is empty).
+fn argmax(scores: &[f32]) -> (usize, f32) {
+    scores
+        .iter()
+        .copied()
+        .enumerate()
+        .fold(
+            (NO_CHORD, f32::MIN),
+            |acc, (i, s)| if s > acc.1 { (i, s) } else { acc },
+        )
 }
