@@ -5,5 +5,6 @@
 //! criterion. `unsafe` is denied here except in the one function of [`shm`] that views a mapped segment as atomics.
 #![deny(unsafe_code)]
 
+pub mod blackboard;
 pub mod listen;
 pub mod shm;

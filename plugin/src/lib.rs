@@ -4,6 +4,7 @@
 //! `Performia_supernova.so` for supernova (the two servers lay out `World` and `SndBuf` differently).
 //! The server finds the C entry points in [`sys`]; [`register_all`] is the one list of UGens.
 
+pub mod listeners;
 pub mod shared;
 pub mod sys;
 pub mod ugen;
@@ -15,6 +16,8 @@ use ugen::Registry;
 pub fn register_all<R: Registry>(registry: &mut R) {
     registry.unit::<ugens::PerfPeak>();
     registry.unit::<ugens::PerfRing>();
+    registry.unit::<ugens::PerfListen>();
+    registry.command::<listeners::Prepare>();
     registry.command::<shared::Attach>();
     registry.command::<shared::Detach>();
     #[cfg(feature = "test-panic")]

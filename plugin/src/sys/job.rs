@@ -60,14 +60,14 @@ impl Server {
     pub fn spawn<J: Job>(&self, name: Option<&'static CStr>, job: J) -> Result<(), J> {
         let Some(t) = table() else { return Err(job) };
         let (Some(rt_alloc), Some(run)) = (t.fRTAlloc, t.fDoAsynchronousCommand) else { return Err(job) };
-        // Over-allocate so the job can be aligned whatever the pool's alignment.
-        let size = size_of::<J>() + align_of::<J>();
+        // Over-allocate so the box can be aligned whatever the pool's alignment.
+        let size = size_of::<JobBox<J>>() + align_of::<JobBox<J>>();
         // SAFETY: `world` is the running server's World; RTAlloc is safe on its RT and DSP threads.
         let raw = unsafe { rt_alloc(self.world, size) }.cast::<u8>();
         if raw.is_null() {
             return Err(job);
         }
-        let data = raw.wrapping_add(raw.align_offset(align_of::<J>())).cast::<JobBox<J>>();
+        let data = raw.wrapping_add(raw.align_offset(align_of::<JobBox<J>>())).cast::<JobBox<J>>();
         // SAFETY: `data` is aligned for `JobBox<J>` and has room for it inside the allocation (see `size`).
         unsafe { data.write(JobBox { job, allocation: raw.cast(), world: self.world }) };
         let name = name.map_or(ptr::null(), CStr::as_ptr);
