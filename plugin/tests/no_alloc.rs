@@ -7,33 +7,36 @@
 
 use performia_plugin::sys::bindings::{calc_BufRate, calc_FullRate, Graph, Unit, Wire, World};
 use performia_plugin::sys::testing::{callbacks, Callbacks};
-use performia_plugin::ugens::PerfPeak;
+use performia_plugin::listeners::PrepareJob;
+use performia_plugin::ugen::Job;
+use performia_plugin::ugens::{PerfListen, PerfPeak, PerfRing};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ptr::{addr_of_mut, write_unaligned};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Counts allocations made by threads that have switched counting on (other test threads are not counted).
+/// Counts allocations made by threads that have switched counting on, per thread (tests run in parallel).
 struct CountingAllocator;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
-// SAFETY: forwards to the system allocator unchanged; counting touches only a const-initialised thread-local.
+fn count_one() {
+    if COUNTING.with(Cell::get) {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+    }
+}
+
+// SAFETY: forwards to the system allocator unchanged; counting touches only const-initialised thread-locals.
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
+        count_one();
         // SAFETY: same contract as ours.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if COUNTING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
+        count_one();
         // SAFETY: same contract as ours.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -44,46 +47,55 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// Allocations (and frees) made by this thread while running `f`.
 fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = ALLOCATIONS.with(Cell::get);
     COUNTING.with(|c| c.set(true));
     f();
     COUNTING.with(|c| c.set(false));
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    ALLOCATIONS.with(Cell::get) - before
 }
 
-/// A pretend server holding one control-rate unit with one audio-rate input and one output.
+/// A pretend server holding one unit: its inputs (audio or control rate) and outputs, at the unit's rate.
 struct FakeServer {
     world: Box<World>,
     graph: Box<Graph>,
-    wire: Box<Wire>,
-    input: Box<[f32; 64]>,
-    output: Box<[f32; 1]>,
-    wires: Box<[*mut Wire; 1]>,
-    in_bufs: Box<[*mut f32; 1]>,
-    out_bufs: Box<[*mut f32; 1]>,
+    wires: Vec<Wire>,
+    inputs: Vec<Vec<f32>>,
+    outputs: Vec<Vec<f32>>,
+    wire_ptrs: Vec<*mut Wire>,
+    in_bufs: Vec<*mut f32>,
+    out_bufs: Vec<*mut f32>,
     memory: Vec<u64>,
     offset: usize,
+    audio_rate: bool,
 }
 
 impl FakeServer {
-    fn new(alloc_size: usize, offset: usize) -> Self {
+    /// `audio_inputs[i]` says whether input i is audio rate; outputs are audio rate if `audio_rate`.
+    fn new(alloc_size: usize, offset: usize, audio_inputs: &[bool], outputs: usize, audio_rate: bool) -> Self {
         let mut world = Box::new(World::default());
         world.mSampleRate = 48_000.0;
         world.mBufLength = 64;
         world.mFullRate.mBufLength = 64;
         let mut graph = Box::new(Graph::default());
         graph.mNode.mID = 1000;
-        let mut input = Box::new([0.0f32; 64]);
-        let mut output = Box::new([0.0f32; 1]);
-        let mut wire = Box::new(Wire::default());
-        wire.mCalcRate = calc_FullRate as i32;
-        wire.mBuffer = input.as_mut_ptr();
-        let wires = Box::new([&mut *wire as *mut Wire]);
-        let in_bufs = Box::new([input.as_mut_ptr()]);
-        let out_bufs = Box::new([output.as_mut_ptr()]);
+        let mut inputs: Vec<Vec<f32>> = audio_inputs.iter().map(|&a| vec![0.0; if a { 64 } else { 1 }]).collect();
+        let out_len = if audio_rate { 64 } else { 1 };
+        let mut outputs: Vec<Vec<f32>> = (0..outputs).map(|_| vec![0.0; out_len]).collect();
+        let mut wires: Vec<Wire> = audio_inputs
+            .iter()
+            .zip(&mut inputs)
+            .map(|(&audio, buf)| Wire {
+                mCalcRate: if audio { calc_FullRate as i32 } else { calc_BufRate as i32 },
+                mBuffer: buf.as_mut_ptr(),
+                ..Wire::default()
+            })
+            .collect();
+        let wire_ptrs = wires.iter_mut().map(|w| w as *mut Wire).collect();
+        let in_bufs = inputs.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        let out_bufs = outputs.iter_mut().map(|b| b.as_mut_ptr()).collect();
         // Garbage, as scsynth leaves unit memory (it does not zero it).
         let memory = vec![0xA5A5_A5A5_A5A5_A5A5u64; (alloc_size + offset) / 8 + 2];
-        Self { world, graph, wire, input, output, wires, in_bufs, out_bufs, memory, offset }
+        Self { world, graph, wires, inputs, outputs, wire_ptrs, in_bufs, out_bufs, memory, offset, audio_rate }
     }
 
     fn unit(&mut self) -> *mut Unit {
@@ -93,58 +105,72 @@ impl FakeServer {
     /// Writes the fields the server sets before calling the constructor.
     fn prepare_unit(&mut self) {
         let unit = self.unit();
+        let rate = if self.audio_rate { calc_FullRate } else { calc_BufRate } as i16;
+        let len = if self.audio_rate { 64 } else { 1 };
         // SAFETY: `unit` points into `memory`, which holds `alloc_size` bytes past it; unaligned writes because
         // the offset may be 4 (scsynth's packing).
         unsafe {
             write_unaligned(addr_of_mut!((*unit).mWorld), &mut *self.world as *mut World);
             write_unaligned(addr_of_mut!((*unit).mParent), &mut *self.graph as *mut Graph);
-            write_unaligned(addr_of_mut!((*unit).mNumInputs), 1);
-            write_unaligned(addr_of_mut!((*unit).mNumOutputs), 1);
-            write_unaligned(addr_of_mut!((*unit).mCalcRate), calc_BufRate as i16);
-            write_unaligned(addr_of_mut!((*unit).mInput), self.wires.as_mut_ptr());
+            write_unaligned(addr_of_mut!((*unit).mNumInputs), self.inputs.len() as u32);
+            write_unaligned(addr_of_mut!((*unit).mNumOutputs), self.outputs.len() as u32);
+            write_unaligned(addr_of_mut!((*unit).mCalcRate), rate);
+            write_unaligned(addr_of_mut!((*unit).mInput), self.wire_ptrs.as_mut_ptr());
             write_unaligned(addr_of_mut!((*unit).mInBuf), self.in_bufs.as_mut_ptr());
             write_unaligned(addr_of_mut!((*unit).mOutBuf), self.out_bufs.as_mut_ptr());
-            write_unaligned(addr_of_mut!((*unit).mBufLength), 1);
+            write_unaligned(addr_of_mut!((*unit).mBufLength), len);
         }
     }
 
     fn calc(&mut self) {
         let unit = self.unit();
+        let len = if self.audio_rate { 64 } else { 1 };
+        self.world.mBufCounter += 1;
         // SAFETY: the constructor has set `mCalcFunc`; the unit is valid (see `prepare_unit`).
         unsafe {
             let calc = std::ptr::read_unaligned(addr_of_mut!((*unit).mCalcFunc)).expect("calc function set");
-            calc(unit, 1);
+            calc(unit, len);
         }
+    }
+
+    /// Runs constructor, `blocks` blocks (filling input 0 with `signal` first) and destructor, counting
+    /// allocations; returns the count and output 0's first sample of every block.
+    fn run(&mut self, callbacks: &Callbacks, blocks: usize, signal: impl Fn(usize, usize) -> f32) -> (usize, Vec<f32>) {
+        self.prepare_unit();
+        let mut first = Vec::with_capacity(blocks);
+        let allocations = allocations_in(|| {
+            // SAFETY: the unit was prepared as the server prepares one.
+            unsafe { (callbacks.ctor)(self.unit()) };
+            for block in 0..blocks {
+                let n = self.inputs[0].len();
+                for (i, x) in self.inputs[0].iter_mut().enumerate() {
+                    *x = signal(block, i * 64 / n);
+                }
+                self.calc();
+                // Pushing into a pre-sized Vec does not allocate.
+                first.push(self.outputs[0].iter().fold(0.0f32, |m, x| m.max(*x)));
+            }
+            // SAFETY: the unit was constructed above and is not used afterwards.
+            unsafe { (callbacks.dtor)(self.unit()) };
+        });
+        (allocations, first)
     }
 }
 
-fn run_peak_unit(offset: usize) -> (usize, Vec<f32>) {
-    let Callbacks { alloc_size, ctor, dtor } = callbacks::<PerfPeak>();
-    let mut server = FakeServer::new(alloc_size, offset);
-    server.prepare_unit();
-    let mut peaks = Vec::with_capacity(100);
-    let allocations = allocations_in(|| {
-        // SAFETY: the unit was prepared as the server prepares one.
-        unsafe { ctor(server.unit()) };
-        for block in 0..100 {
-            for (i, x) in server.input.iter_mut().enumerate() {
-                *x = ((block * 64 + i) as f32 * 0.05).sin() * (block as f32 / 100.0);
-            }
-            server.input[7] = if block % 10 == 3 { f32::NAN } else { server.input[7] };
-            server.calc();
-            // Pushing into a pre-sized Vec does not allocate.
-            peaks.push(server.output[0]);
-        }
-        // SAFETY: the unit was constructed above and is not used afterwards.
-        unsafe { dtor(server.unit()) };
-    });
-    (allocations, peaks)
+/// A 110 Hz pluck every 0.25 s (every 187.5 blocks).
+fn plucks(block: usize, i: usize) -> f32 {
+    let t = ((block * 64 + i) % 12_000) as f32 / 48_000.0;
+    (t * 110.0 * std::f32::consts::TAU).sin() * (-t * 8.0).exp() * 0.5
 }
 
 #[test]
 fn perf_peak_callbacks_never_allocate_in_either_servers_memory_layout() {
     for offset in [0, 4] {
-        let (allocations, peaks) = run_peak_unit(offset);
+        let callbacks = callbacks::<PerfPeak>();
+        let mut server = FakeServer::new(callbacks.alloc_size, offset, &[true], 1, false);
+        let (allocations, peaks) = server.run(&callbacks, 100, |block, i| {
+            ((block * 64 + i) as f32 * 0.05).sin() * (block as f32 / 100.0)
+        });
         assert_eq!(allocations, 0, "unit at offset {offset} allocated");
         // It really computed: the peaks grow with the input's envelope and stay finite.
         assert!(peaks.iter().all(|p| p.is_finite()));
@@ -152,6 +178,30 @@ fn perf_peak_callbacks_never_allocate_in_either_servers_memory_layout() {
     }
 }
 
+#[test]
+fn perf_ring_callbacks_never_allocate_while_detached() {
+    let callbacks = callbacks::<PerfRing>();
+    let mut server = FakeServer::new(callbacks.alloc_size, 4, &[false, false], 5, true);
+    let (allocations, triggers) = server.run(&callbacks, 200, |_, _| 2.0);
+    assert_eq!(allocations, 0);
+    assert!(triggers.iter().all(|&t| t == 0.0), "no segment, no events");
+}
+
+#[test]
+fn perf_listen_callbacks_never_allocate_and_hear_the_plucks() {
+    // What `/cmd performiaPrepare 1` does off the audio thread, done here before counting starts.
+    PrepareJob { count: 1, sample_rate: 48_000.0 }.non_real_time();
+    let callbacks = callbacks::<PerfListen>();
+    let mut server = FakeServer::new(callbacks.alloc_size, 4, &[true, false], 9, true);
+    let (allocations, onsets) = server.run(&callbacks, 1_500, plucks);
+    assert_eq!(allocations, 0);
+    // Plucks start every 187.5 blocks; the first, at sample 0, falls in the listener's start-up hold.
+    let heard: Vec<usize> = (0..onsets.len()).filter(|&b| onsets[b] == 1.0).collect();
+    for pluck in 1..8 {
+        let block = pluck * 12_000 / 64;
+        assert!(heard.iter().any(|&b| b.abs_diff(block) <= 1), "pluck {pluck} (block {block}) not heard: {heard:?}");
+    }
+}
 #[test]
 fn the_counting_allocator_sees_allocations() {
     // The check above could not fail if counting were broken: prove it counts.
