@@ -1,8 +1,13 @@
 //! The `performia` command: one module per subcommand, this file only dispatches.
 
+mod analyze;
 mod bench_ring;
+mod detections;
+mod nrt;
+mod sclang;
 mod send;
 mod state;
+mod take;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,6 +26,8 @@ enum Command {
     Send(send::Args),
     /// Print a snapshot of the state page as JSON.
     State(state::Args),
+    /// Render WAV takes through PerfListen (supernova, non-real-time) and write detection JSON.
+    Analyze(analyze::Args),
     /// Measurements.
     #[command(subcommand)]
     Bench(Bench),
@@ -36,6 +43,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Send(args) => send::run(&args),
         Command::State(args) => state::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
         Command::Bench(Bench::Ring(args)) => bench_ring::run(&args),
     };
     match result {

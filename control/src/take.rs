@@ -1,0 +1,81 @@
+//! A take to analyse: read from any PCM or float WAV file, mixed to mono, written back as the mono float WAV
+//! the server plays.
+
+use anyhow::{Result, anyhow, bail};
+use std::path::{Path, PathBuf};
+
+/// A take, mixed to mono, at its own sample rate.
+pub struct Take {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The file name without its extension, for naming what is written about it.
+    pub stem: String,
+    pub sample_rate: u32,
+    pub samples: Vec<f32>,
+}
+
+impl Take {
+    /// Reads `path`; every failure is one sentence naming the file and saying to give a WAV file.
+    pub fn read(path: &Path) -> Result<Take> {
+        let name = path.display();
+        let samples_and_rate = read_mono(path)
+            .map_err(|reason| anyhow!("cannot read {name}: {reason}; give a WAV file"))?;
+        let (samples, sample_rate) = samples_and_rate;
+        if samples.is_empty() {
+            bail!("cannot read {name}: it holds no audio; give a WAV file");
+        }
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "take".to_owned(), |s| s.to_string_lossy().into_owned());
+        Ok(Take {
+            path: path.to_path_buf(),
+            stem,
+            sample_rate,
+            samples,
+        })
+    }
+
+    /// Length in seconds.
+    pub fn duration(&self) -> f64 {
+        self.samples.len() as f64 / f64::from(self.sample_rate)
+    }
+
+    /// Writes the take as a mono 32-bit float WAV at its sample rate: the file the server reads.
+    pub fn write_mono_float(&self, path: &Path) -> Result<()> {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: self.sample_rate,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut writer = hound::WavWriter::create(path, spec)?;
+        for &sample in &self.samples {
+            writer.write_sample(sample)?;
+        }
+        writer.finalize()?;
+        Ok(())
+    }
+}
+
+/// The samples of `path` averaged over its channels, and its sample rate.
+fn read_mono(path: &Path) -> Result<(Vec<f32>, u32), hound::Error> {
+    let mut reader = hound::WavReader::open(path)?;
+    let spec = reader.spec();
+    let channels = usize::from(spec.channels.max(1));
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => reader.samples::<f32>().collect::<Result<_, _>>()?,
+        hound::SampleFormat::Int => {
+            // Full scale of a signed integer of this width is 2^(bits-1).
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
+            reader
+                .samples::<i32>()
+                .map(|s| s.map(|s| s as f32 * scale))
+                .collect::<Result<_, _>>()?
+        }
+    };
+    let mono = interleaved
+        .chunks_exact(channels)
+        .map(|frame| frame.iter().sum::<f32>() / channels as f32)
+        .collect();
+    Ok((mono, spec.sample_rate))
+}

@@ -1,0 +1,293 @@
+//! `performia analyze` end to end: a take made here is rendered through `PerfListen` by the real supernova and
+//! the detection JSON says where its plucks are and what they play.
+
+#[path = "../../plugin/tests/support/mod.rs"]
+mod support;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::{extension_dir, read_channels, scratch};
+
+const SR: u32 = 48_000;
+const BLOCK: usize = 64;
+/// (start sample, Hz) of each pluck. The first starts on the take's very first sample, so only a listener that
+/// hears sample 0 (buffer read in time, listener built before the first block) reports it in block 0.
+const PLUCKS: [(usize, f32); 3] = [(0, 220.0), (26_000, 329.63), (55_000, 146.83)];
+const LENGTH: usize = 84_000;
+/// Samples each pluck lasts; its last 30 ms are a damping fade (a cut-off would itself be an attack).
+const NOTE: usize = 24_000;
+const DAMP: usize = 1_440;
+
+/// Plucked strings: decaying harmonics with a sharp attack, damped at the end.
+fn take() -> Vec<f32> {
+    let mut samples = vec![0.0f32; LENGTH];
+    for (start, hz) in PLUCKS {
+        for (i, x) in samples[start..(start + NOTE).min(LENGTH)]
+            .iter_mut()
+            .enumerate()
+        {
+            let t = i as f32 / SR as f32;
+            let damp = ((NOTE - i) as f32 / DAMP as f32).min(1.0);
+            let tone: f32 = (1..=8)
+                .map(|h| {
+                    let h = h as f32;
+                    (2.0 * std::f32::consts::PI * hz * h * t).sin() * (-t * (3.0 + h)).exp() / h
+                })
+                .sum();
+            *x += 0.3 * damp * tone;
+        }
+    }
+    samples
+}
+
+fn write_float(path: &Path, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: SR,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    samples
+        .iter()
+        .for_each(|&x| writer.write_sample(x).unwrap());
+    writer.finalize().unwrap();
+}
+
+/// The same take as 16-bit stereo, both channels equal: what a recorder writes.
+fn write_stereo_16(path: &Path, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: SR,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    for &x in samples {
+        let pcm = (x * 32_767.0).round() as i16;
+        writer.write_sample(pcm).unwrap();
+        writer.write_sample(pcm).unwrap();
+    }
+    writer.finalize().unwrap();
+}
+
+/// Runs `performia args...` in `dir`; returns (succeeded, stderr).
+fn performia(dir: &Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_performia"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn ext() -> &'static str {
+    extension_dir().to_str().unwrap()
+}
+
+fn read_json(path: &Path) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn times(json: &Value, key: &str) -> Vec<f64> {
+    json[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key} in {json}"))
+        .iter()
+        .map(|t| t.as_f64().unwrap())
+        .collect()
+}
+
+/// The pitch a `[[t, hz], ...]` track holds at `t`.
+fn pitch_at(json: &Value, t: f64) -> f64 {
+    let track = json["pitch"].as_array().expect("a pitch track");
+    let held = track
+        .iter()
+        .take_while(|point| point[0].as_f64().unwrap() <= t)
+        .last();
+    held.map_or(0.0, |point| point[1].as_f64().unwrap())
+}
+
+/// Analyses the float take alone with `--keep-work`, once for the tests that read it.
+fn analysed() -> &'static (Value, PathBuf) {
+    static RESULT: std::sync::OnceLock<(Value, PathBuf)> = std::sync::OnceLock::new();
+    RESULT.get_or_init(|| {
+        let dir = scratch("control_analyze");
+        write_float(&dir.join("take.wav"), &take());
+        let (ok, stderr) = performia(
+            &dir,
+            &[
+                "analyze",
+                "take.wav",
+                "-o",
+                "out.json",
+                "--extensions",
+                ext(),
+                "--keep-work",
+                "work",
+            ],
+        );
+        assert!(ok, "performia analyze failed:\n{stderr}");
+        (read_json(&dir.join("out.json")), dir)
+    })
+}
+
+#[test]
+fn every_pluck_is_one_onset_reported_at_the_end_of_its_block_a_few_ms_after_it() {
+    let (json, _) = analysed();
+    let onsets = times(json, "onsets");
+    let after = |onset: f64, start: usize| onset - start as f64 / f64::from(SR);
+    for onset in &onsets {
+        // Reported at a block end, never inside a block, and only just after a pluck.
+        let samples = onset * f64::from(SR);
+        assert!(
+            (samples / BLOCK as f64 - (samples / BLOCK as f64).round()).abs() < 1e-6,
+            "onset at {samples} samples"
+        );
+        assert!(
+            PLUCKS
+                .iter()
+                .any(|&(start, _)| (0.0..=0.006).contains(&after(*onset, start))),
+            "stray onset {onset}"
+        );
+    }
+    // The onset detector starts inside its 50 ms refractory time (agents/src/listen/onset.rs), so a pluck on
+    // the very first sample is not required to be an onset; every later pluck is exactly one.
+    for (start, _) in &PLUCKS[1..] {
+        let heard: Vec<&f64> = onsets
+            .iter()
+            .filter(|&&t| after(t, *start) > 0.0 && after(t, *start) <= 0.006)
+            .collect();
+        assert_eq!(heard.len(), 1, "pluck at {start}: onsets {onsets:?}");
+    }
+}
+
+#[test]
+fn the_first_sample_of_the_take_reaches_the_listener_intact_in_block_zero() {
+    let (_, dir) = analysed();
+    let render = std::fs::read_dir(dir.join("work"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let channels = read_channels(&render.join("render.wav"));
+    assert_eq!(channels.len(), 10);
+    // The input as the synth played it is the take, sample for sample, from sample 0.
+    let samples = take();
+    assert_eq!(&channels[9][..LENGTH], &samples[..]);
+    // PerfListen's level (output 1) of block 0 is the RMS of the take's first 64 samples (its meter takes a
+    // block's RMS at once): zero if the listener were not built by then, another value if the take were late.
+    let rms = (samples[..BLOCK].iter().map(|x| x * x).sum::<f32>() / BLOCK as f32).sqrt();
+    assert!(rms > 0.01, "the take does not start with a pluck");
+    let level = channels[1][BLOCK - 1];
+    assert!(
+        (level - rms).abs() <= 1e-4 * rms,
+        "level of block 0 is {level}, the take's first block has RMS {rms}"
+    );
+}
+
+#[test]
+fn the_pitch_track_holds_each_plucks_frequency_and_chords_and_beats_are_reported() {
+    let (json, _) = analysed();
+    for (start, hz) in PLUCKS {
+        let heard = pitch_at(json, (start + 7_200) as f64 / f64::from(SR));
+        let cents = 1200.0 * (heard / f64::from(hz)).log2();
+        assert!(
+            cents.abs() < 30.0,
+            "pluck of {hz} Hz at {start}: heard {heard} Hz"
+        );
+    }
+    assert!(
+        json["chords"].is_array() && json["beats"].is_array(),
+        "chords and beats are reported: {json}"
+    );
+}
+
+#[test]
+fn compare_sc_writes_supercollider_detections_beside_ours_for_every_take() {
+    let dir = scratch("control_analyze_compare_sc");
+    let samples = take();
+    write_float(&dir.join("float.wav"), &samples);
+    write_stereo_16(&dir.join("stereo.wav"), &samples);
+    let args = [
+        "analyze",
+        "float.wav",
+        "stereo.wav",
+        "-o",
+        "det",
+        "--compare-sc",
+        "--jobs",
+        "2",
+        "--extensions",
+        ext(),
+    ];
+    let (ok, stderr) = performia(&dir, &args);
+    assert!(ok, "performia analyze --compare-sc failed:\n{stderr}");
+
+    let ours = times(&read_json(&dir.join("det/float.json")), "onsets");
+    // A 16-bit stereo copy is mixed to the same mono take: the same onsets, within a block.
+    let stereo = times(&read_json(&dir.join("det/stereo.json")), "onsets");
+    assert_eq!(
+        ours.len(),
+        stereo.len(),
+        "float {ours:?}, stereo {stereo:?}"
+    );
+    assert!(
+        ours.iter()
+            .zip(&stereo)
+            .all(|(a, b)| (a - b).abs() <= BLOCK as f64 / f64::from(SR) + 1e-9)
+    );
+
+    for stem in ["float", "stereo"] {
+        let sc = read_json(&dir.join(format!("det/sc/{stem}.json")));
+        let onsets = times(&sc, "onsets");
+        assert!(
+            !onsets.is_empty(),
+            "SuperCollider's Onsets found nothing in {stem}: {sc}"
+        );
+        for onset in &onsets {
+            let after_a_pluck = PLUCKS
+                .iter()
+                .any(|&(start, _)| (0.0..0.05).contains(&(onset - start as f64 / f64::from(SR))));
+            assert!(
+                after_a_pluck,
+                "SC onset at {onset} s is not just after a pluck ({stem})"
+            );
+        }
+        assert!(
+            sc["pitch"].is_array() && sc["beats"].is_array(),
+            "SC pitch and beats missing: {sc}"
+        );
+        assert!(
+            sc.get("chords").is_none(),
+            "SC has no chord detector, yet chords were written: {sc}"
+        );
+    }
+}
+
+#[test]
+fn a_file_that_is_not_audio_gives_one_line_that_says_so_and_fails() {
+    let dir = scratch("control_analyze_garbage");
+    std::fs::write(
+        dir.join("garbage.wav"),
+        "these are not the samples you are looking for",
+    )
+    .unwrap();
+    for file in ["garbage.wav", "missing.wav"] {
+        let (ok, stderr) = performia(&dir, &["analyze", file, "--extensions", "/nonexistent"]);
+        assert!(!ok, "analyze accepted {file}");
+        assert_eq!(stderr.lines().count(), 1, "not one line:\n{stderr}");
+        let start = format!("performia: cannot read {file}: ");
+        assert!(
+            stderr.starts_with(&start) && stderr.trim_end().ends_with("; give a WAV file"),
+            "{stderr}"
+        );
+    }
+    assert!(!dir.join("garbage.json").exists() && !dir.join("missing.json").exists());
+}
