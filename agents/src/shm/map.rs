@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use shared_memory::{Shmem, ShmemConf, ShmemError};
 
 use super::event::{EventRing, EventWriter};
-use super::layout::{DEFAULT_CAPACITY, Header, Layout, LayoutError};
+use super::layout::{self, DEFAULT_CAPACITY, Header, Layout, LayoutError};
 use super::loom::AtomicU64;
 use super::notelog::NoteLog;
 use super::ring::Ring;
@@ -267,6 +267,10 @@ impl Segment {
             }
             Err(error) => return Err(os_error(name, "open", &error)),
         };
+        let (len, need) = (shmem.len() as u64, layout::HEADER_WORDS as u64 * 8);
+        if len < need {
+            return Err(invalid(name, LayoutError::Truncated { len, need }));
+        }
         let words = view_words(&shmem).map_err(|error| invalid(name, error))?;
         let layout = Layout::validate(words).map_err(|error| invalid(name, error))?;
         Ok(Self {
