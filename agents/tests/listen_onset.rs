@@ -386,3 +386,66 @@ fn distorted_power_chord_re_struck_is_an_onset_each_time_and_nothing_else() {
         );
     }
 }
+
+/// Adds a strum: one pluck per string, `spread_ms` from the first string to the last.
+fn add_strum(signal: &mut [f32], first: usize, hzs: &[f32], spread_ms: f32, peak: f32, seed: u32) {
+    let step = (spread_ms / 1000.0 * SR) as usize / hzs.len().saturating_sub(1).max(1);
+    for (string, &hz) in hzs.iter().enumerate() {
+        add_pluck(
+            signal,
+            first + string * step,
+            hz,
+            peak,
+            1.5,
+            0.0,
+            seed + string as u32,
+        );
+    }
+}
+
+#[test]
+fn slow_soft_strum_of_35_ms_over_a_ringing_chord_is_one_onset_before_it_ends() {
+    let first_chord = 4_800;
+    let second_chord = first_chord + (0.6 * SR) as usize;
+    let mut signal = seconds(1.5);
+    // G major rings on at full strength while C major is strummed slowly and a little softer
+    add_strum(
+        &mut signal,
+        first_chord,
+        &[98.0, 123.5, 146.8, 196.0, 246.9, 392.0],
+        20.0,
+        0.25,
+        3,
+    );
+    add_strum(
+        &mut signal,
+        second_chord,
+        &[130.8, 164.8, 196.0, 261.6, 329.6],
+        35.0,
+        0.15,
+        21,
+    );
+    let found = onsets(&signal);
+    assert_eq!(found.len(), 2, "{found:?}");
+    let reported_at = (found[1].1 + 1) * BLOCK;
+    assert!(
+        reported_at > second_chord && reported_at <= second_chord + (0.035 * SR) as usize,
+        "second strum (first string at {second_chord}) reported at {reported_at}"
+    );
+}
+
+#[test]
+fn lone_non_finite_samples_in_a_ringing_note_are_not_onsets() {
+    let start = 4_800;
+    let mut signal = seconds(1.5);
+    add_pluck(&mut signal, start, 196.0, 0.4, 1.5, 0.0, 5);
+    for (k, bad) in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY]
+        .into_iter()
+        .enumerate()
+    {
+        signal[start + 12_000 + k * 9_600 + 17] = bad;
+    }
+    let found = onsets(&signal);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.abs_diff(start) <= 16);
+}
