@@ -21,6 +21,15 @@ Score([
 ]).writeOSCFile(~dir +/+ "score.osc");
 "#;
 
+/// Removes the test's segment from the system when the test ends, passed or failed.
+struct RemoveOnDrop(String);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = Segment::remove(&self.0);
+    }
+}
+
 fn note(agent: u16, pitch: f32, velocity: f32, time: u64) -> Event {
     Event { seq: 0, agent, kind: kind::NOTE, pitch, velocity, time }
 }
@@ -29,6 +38,7 @@ fn note(agent: u16, pitch: f32, velocity: f32, time: u64) -> Event {
 fn events_come_out_of_perf_ring_at_exactly_their_sample_times() {
     let dir = scratch("nrt_perf_ring");
     let name = format!("performia-test-ring-{}", std::process::id());
+    let _remove = RemoveOnDrop(name.clone());
     let segment = Segment::create_or_open(&name).expect("create the segment");
     {
         let mut writer = segment.event_writer().expect("the only writer");
@@ -64,6 +74,4 @@ fn events_come_out_of_perf_ring_at_exactly_their_sample_times() {
         assert_eq!(ch[8][started], 1.0, "{server:?} late count");
         assert_eq!(triggers(5), vec![started, 5000, 5001, 7000], "{server:?} late unit triggers");
     }
-    drop(segment);
-    Segment::remove(&name).unwrap();
 }
