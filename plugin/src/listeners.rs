@@ -3,7 +3,8 @@
 //! takes one in its constructor and gives it back to be freed off the audio thread when it goes.
 //!
 //! `/cmd performiaPrepare [n]` builds `n` (default 1) ahead of time; a score or the `Performia` class sends it
-//! before the first `PerfListen` starts, so that the listener hears from the very first block.
+//! before `PerfListen`s start, so that they hear from the very first block. A unit that finds none waits
+//! (silent) and takes one as soon as a later `performiaPrepare` has built it.
 
 use crate::sys::handoff::Pool;
 use crate::ugen::{Args, Job, PluginCommand, Server};
@@ -63,13 +64,6 @@ impl Job for PrepareJob {
         }
         true
     }
-}
-
-/// Asks for one more listener to be built, e.g. from a constructor that took the last one.
-pub fn restock(server: Server) {
-    let job = PrepareJob { count: 1, sample_rate: server.sample_rate() };
-    // If the server is out of real-time memory, the next constructor asks again.
-    let _ = server.spawn(None, job);
 }
 
 /// `/cmd performiaPrepare [n]`: builds `n` listeners (default 1) so that `PerfListen` units start at once.

@@ -58,7 +58,8 @@ pub enum Rate {
 /// What a constructor may know: the server's rates, the unit's own rate, its inputs' rates and first values.
 #[derive(Clone, Copy)]
 pub struct Context {
-    /// The running server, to start jobs from the constructor (`None` in in-process tests).
+    /// The running server (`None` in in-process tests). Its sample rate is safe to read; jobs are started
+    /// from plugin commands only (see `Server::spawn`).
     pub server: Option<Server>,
     pub sample_rate: f64,
     /// Samples per control block (`-z`).

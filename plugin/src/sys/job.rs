@@ -53,7 +53,8 @@ impl Server {
     }
 
     /// Starts `job`; `name` (if any) is the command name the client gets in `/done name`.
-    /// Call from a constructor, a destructor or a command, never from `next` (the queue is single-producer).
+    /// Call only from a plugin command (the server's own real-time thread): the queue of asynchronous
+    /// commands has a single producer, and constructors and `next` may run on DSP helper threads.
     ///
     /// # Errors
     /// Gives the job back if the server's real-time memory is exhausted or the server is not there.

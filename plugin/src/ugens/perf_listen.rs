@@ -97,10 +97,14 @@ impl UGen for PerfListen {
         if ctx.block_size % BLOCK != 0 {
             return Err("needs a server block size that is a multiple of 64 (e.g. -z 64)");
         }
+        // No job is started from here: a constructor may run on a DSP helper thread, and the server's queue of
+        // asynchronous commands takes one producer only (an extra one corrupted other units' renders).
         let listener = listeners::take();
-        if let Some(server) = ctx.server {
-            // Keep one ready for the next unit (or build ours, if there was none).
-            listeners::restock(server);
+        if listener.is_none() {
+            crate::sys::print_line(format_args!(
+                "PerfListen (node {}): no listener ready; send /cmd performiaPrepare first (silent until then)",
+                ctx.node_id
+            ));
         }
         Ok(Self { listener, audio_rate: ctx.rate == Rate::Audio, onset_count: 0, last_onset_time: 0, beat_count: 0 })
     }
