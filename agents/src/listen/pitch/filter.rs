@@ -44,6 +44,24 @@ impl Biquad {
         }
     }
 
+    /// RBJ cookbook high-pass at `hz` with quality `q`.
+    fn high_pass(sample_rate: f32, hz: f32, q: f32) -> Self {
+        let w = 2.0 * PI * (hz / sample_rate).clamp(1.0e-4, 0.49);
+        let (sin, cos) = w.sin_cos();
+        let alpha = sin / (2.0 * q);
+        let a0 = 1.0 + alpha;
+        let (b0, b1) = ((1.0 + cos) / 2.0, -(1.0 + cos));
+        Self {
+            b0: b0 / a0,
+            b1: b1 / a0,
+            b2: b0 / a0,
+            a1: -2.0 * cos / a0,
+            a2: (1.0 - alpha) / a0,
+            s1: 0.0,
+            s2: 0.0,
+        }
+    }
+
     #[inline]
     fn run(&mut self, x: f32) -> f32 {
         let y = self.b0 * x + self.s1;
@@ -66,6 +84,40 @@ impl Biquad {
 
 /// Quality factors of the three sections of a 6th-order Butterworth filter.
 const BUTTERWORTH6_Q: [f32; 3] = [0.517_638, core::f32::consts::FRAC_1_SQRT_2, 1.931_852];
+
+/// A 4th-order Butterworth high-pass (two sections).
+pub(super) struct HighPass {
+    sections: [Biquad; 2],
+}
+
+/// Quality factors of the two sections of a 4th-order Butterworth filter.
+const BUTTERWORTH4_Q: [f32; 2] = [0.541_196, 1.306_563];
+
+impl HighPass {
+    /// A high-pass at `corner_hz` for signals sampled at `sample_rate`.
+    pub(super) fn new(sample_rate: f32, corner_hz: f32) -> Self {
+        Self {
+            sections: BUTTERWORTH4_Q.map(|q| Biquad::high_pass(sample_rate, corner_hz, q)),
+        }
+    }
+
+    /// Filters one sample.
+    #[inline]
+    pub(super) fn run(&mut self, x: f32) -> f32 {
+        let mut y = x;
+        for section in &mut self.sections {
+            y = section.run(y);
+        }
+        y
+    }
+
+    /// Clears denormal and non-finite filter states; call once per block.
+    pub(super) fn flush(&mut self) {
+        for section in &mut self.sections {
+            section.flush();
+        }
+    }
+}
 
 /// Low-pass, keep every `factor`-th sample, high-pass.
 pub(super) struct Decimator {

@@ -1,8 +1,9 @@
 //! Pitch of single notes, E2–E6, with a confidence.
 //!
 //! The input is low-passed and decimated to about 12 kHz, with a gentle extra low-pass so the lower partials
-//! weigh most ([`filter`]); McLeod's normalized square difference function (NSDF) is then read from running
-//! windows ([`nsdf`]). Windows restart in turn every few milliseconds and at each attack the onset detector
+//! weigh most ([`filter`]); mains hum is learnt and subtracted ([`hum`]), and a high-pass at 300 Hz removes the
+//! body's thump at each attack, which would otherwise be read as a lower note. McLeod's normalized square
+//! difference function (NSDF) is then read from running windows ([`nsdf`]). Windows restart in turn every few milliseconds and at each attack the onset detector
 //! reports, so some window always starts at the attack: the new note is read without the old note's tail, and
 //! as early as physics allows (a lag is tested once the window holds half a period of pairs beyond it, so a low
 //! E's first estimate comes about 1.5 periods after its attack). Of the windows that started at or after the
@@ -19,10 +20,12 @@
 //! candidate could still be the second harmonic of a lower note not yet testable must be very clean.
 
 mod filter;
+mod hum;
 mod nsdf;
 
 use super::Onset;
-use filter::Decimator;
+use filter::{Decimator, HighPass};
+use hum::HumCanceller;
 use nsdf::{LagBank, ReadRules, Reading};
 
 /// The pitch tracker's estimate after one block.
@@ -41,6 +44,11 @@ const MIN_HZ: f32 = 72.0;
 const MAX_HZ: f32 = 1500.0;
 /// Corner of the DC blocker.
 const DC_HZ: f32 = 8.0;
+/// Corner of a 4th-order high-pass on the analysed signal. A guitar body's air and top-plate resonances (about
+/// 100–250 Hz) thump for 30–50 ms at each attack; left in, that thump is periodic enough to be read as the note
+/// an octave or a twelfth down. Notes below the corner are still read by their period, which their upper
+/// harmonics share (an E2 keeps its 4th harmonic and up).
+const BODY_HZ: f32 = 300.0;
 /// Extra low-pass corner (Hz) of the analysed signal, 0 for none.
 const SMOOTHING_HZ: f32 = 2000.0;
 /// Windows on the plain signal: they restart in turn this often (seconds) when no attack is heard, and the
@@ -71,12 +79,19 @@ const RELATIVE_FLOOR: f32 = 5.0e-4;
 const LEVEL_SECONDS: f32 = 0.004;
 /// Time constant (seconds) with which the remembered peak level fades when no attack renews it.
 const PEAK_FADE_SECONDS: f32 = 1.5;
+/// A note heard without an attack (none in the last `ATTACK_HOLD_SECONDS`) is only voiced from a window at least
+/// this long (seconds): a short window of noise can look periodic by chance, a guitar note is heard at its attack.
+const UNATTACKED_WINDOW_SECONDS: f32 = 0.02;
 /// After an attack, the previous pitch is held at most this long (seconds) while the new window fills.
 const ATTACK_HOLD_SECONDS: f32 = 0.030;
 
 /// Per-block pitch tracker.
 pub struct PitchTracker {
     decimator: Decimator,
+    /// Removes mains hum from the decimated signal.
+    hum: HumCanceller,
+    /// High-pass above the body's resonances (see [`BODY_HZ`]).
+    body_filter: HighPass,
     /// Windows on the decimated signal.
     plain: LagBank,
     /// One window on the decimated signal minus itself one old period earlier, restarted at each attack:
@@ -104,6 +119,8 @@ pub struct PitchTracker {
     /// Blocks the previous pitch may still be held after an attack.
     hold_blocks_left: u32,
     hold_blocks: u32,
+    /// Decimated samples a window needs to start a note without an attack.
+    unattacked_window: usize,
     /// Lag of the lowest pitch reported, and of the highest: candidates outside are ignored.
     max_period: f32,
     min_period: f32,
@@ -127,6 +144,8 @@ impl PitchTracker {
         let block_seconds = super::BLOCK as f32 / sample_rate;
         Self {
             decimator: Decimator::new(sample_rate, factor, DC_HZ).with_smoothing(SMOOTHING_HZ),
+            hum: HumCanceller::new(rate, super::BLOCK / factor as usize),
+            body_filter: HighPass::new(rate, BODY_HZ),
             plain: LagBank::new(SLOTS, min_lag, max_lag, max_age),
             cancelled: LagBank::new(SLOTS, min_lag, max_lag, max_age),
             cancel_attack_start: 0,
@@ -142,6 +161,7 @@ impl PitchTracker {
             peak_fade: (-block_seconds / PEAK_FADE_SECONDS).exp(),
             hold_blocks_left: 0,
             hold_blocks: (ATTACK_HOLD_SECONDS / block_seconds).ceil() as u32,
+            unattacked_window: (UNATTACKED_WINDOW_SECONDS * rate) as usize,
             max_period: rate / MIN_HZ,
             min_period: rate / MAX_HZ,
             last: PitchFrame::default(),
@@ -155,6 +175,7 @@ impl PitchTracker {
             let Some(y) = self.decimator.push(x) else {
                 continue;
             };
+            let y = self.body_filter.run(self.hum.run(y));
             if attack_at.is_some_and(|a| a <= i) {
                 attack_at = None;
                 self.attack();
@@ -170,6 +191,8 @@ impl PitchTracker {
             }
         }
         self.decimator.flush();
+        self.body_filter.flush();
+        self.hum.flush();
         let frame = self.decide();
         self.last = frame;
         frame
@@ -271,6 +294,9 @@ impl PitchTracker {
         let needed = if continuing { CLARITY_KEEP } else { CLARITY_ON };
         if reading.clarity < needed {
             return held;
+        }
+        if self.last.hz <= 0.0 && !hold && reading.window < self.unattacked_window {
+            return unvoiced;
         }
         PitchFrame {
             hz,

@@ -41,6 +41,8 @@ pub(super) struct Reading {
     pub clarity: f32,
     /// Largest lag whose NSDF was computed (enough pairs in the window).
     pub lags_tested: usize,
+    /// Samples in the window read.
+    pub window: usize,
     /// NSDF value at twice the period, if that lag was tested; else `NAN`-free 0 with `double_tested` false.
     pub double_clarity: f32,
     pub double_tested: bool,
@@ -308,6 +310,7 @@ impl LagBank {
             period,
             clarity,
             lags_tested: tested,
+            window: age,
             double_clarity,
             double_tested,
         })
