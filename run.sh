@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Performia's set-up and entry points on a fresh Debian 12 machine. Each command installs what it needs first.
-#   ./run.sh demo    build, install into SuperCollider, and render the demo with supernova (the main job)
+#   ./run.sh demo    build, install into SuperCollider, make a demo take and listen to it in supernova (main job)
 #   ./run.sh test    build and run every test (what CI runs)
 #   ./run.sh install build and install the extension only (SC_EXTENSIONS_DIR=... to choose where)
 set -euo pipefail
@@ -36,7 +36,8 @@ case "${1:-}" in
   demo)
     deps
     install_extension
-    examples/perf_peak_demo.sh
+    cargo build --release -p performia
+    target/release/performia demo --out out --extensions "${SC_EXTENSIONS_DIR:-$HOME/.local/share/SuperCollider/Extensions}"
     ;;
   install)
     deps

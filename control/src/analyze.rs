@@ -77,6 +77,13 @@ SynthDef(\performia_analyze_sc, { |buf = 0, tempoPrior = 0, threshold = 0.5|
 }).writeDefFile(~dir);
 "#;
 
+impl Args {
+    /// The arguments `performia analyze TAKES -o OUT [--extensions DIR] [--compare-sc]` would give.
+    pub fn new(takes: Vec<PathBuf>, out: Option<PathBuf>, extensions: Option<PathBuf>, compare_sc: bool) -> Self {
+        Self { takes, out, extensions, compare_sc, sc_onset_threshold: 0.5, tempo_prior: 0.0, jobs: None, keep_work: None }
+    }
+}
+
 /// What one take's analysis writes.
 struct Job {
     take: Take,

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bench_ring;
+mod demo;
 mod detections;
 mod nrt;
 mod sclang;
@@ -28,6 +29,8 @@ enum Command {
     State(state::Args),
     /// Render WAV takes through PerfListen (supernova, non-real-time) and write detection JSON.
     Analyze(analyze::Args),
+    /// The main job on an embedded default: make a demo take, listen to it in supernova, say what was heard.
+    Demo(demo::Args),
     /// Measurements.
     #[command(subcommand)]
     Bench(Bench),
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Send(args) => send::run(&args),
         Command::State(args) => state::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Demo(args) => demo::run(&args),
         Command::Bench(Bench::Ring(args)) => bench_ring::run(&args),
     };
     match result {
