@@ -5,7 +5,7 @@
 pub mod process;
 pub mod realtime;
 
-use process::{run, Output};
+use process::{Output, run};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -43,7 +43,10 @@ impl Server {
 }
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("plugin/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("plugin/ has a parent")
+        .to_path_buf()
 }
 
 /// A scratch directory under `target/` for one test, emptied first.
@@ -67,7 +70,13 @@ pub fn extension_dir() -> &'static Path {
         lock.lock().expect("lock the cmake build");
         let ext_arg = format!("-DSC_EXTENSIONS_DIR={}", ext.display());
         let steps: [&[&str]; 3] = [
-            &["-S", root.to_str().unwrap(), "-B", build.to_str().unwrap(), &ext_arg],
+            &[
+                "-S",
+                root.to_str().unwrap(),
+                "-B",
+                build.to_str().unwrap(),
+                &ext_arg,
+            ],
             &["--build", build.to_str().unwrap()],
             &["--install", build.to_str().unwrap()],
         ];
@@ -90,21 +99,42 @@ pub fn panic_extension_dir() -> &'static Path {
         fs::create_dir_all(ext.join("plugins")).unwrap();
         fs::create_dir_all(ext.join("Classes")).unwrap();
         for (features, dir, name) in [
-            ("supernova,test-panic", "cargo-test-panic-supernova", "Performia_supernova.so"),
+            (
+                "supernova,test-panic",
+                "cargo-test-panic-supernova",
+                "Performia_supernova.so",
+            ),
             ("test-panic", "cargo-test-panic-scsynth", "Performia.so"),
         ] {
             let target_dir = root.join("target").join(dir);
-            let args = ["build", "--release", "-p", "performia-plugin", "--features", features, "--target-dir"];
+            let args = [
+                "build",
+                "--release",
+                "-p",
+                "performia-plugin",
+                "--features",
+                features,
+                "--target-dir",
+            ];
             let mut args: Vec<&str> = args.to_vec();
             args.push(target_dir.to_str().unwrap());
-            run("cargo", &args, &root, Duration::from_secs(900)).expect_success("cargo build (test-panic)");
-            fs::copy(target_dir.join("release/libperformia_plugin.so"), ext.join("plugins").join(name)).unwrap();
+            run("cargo", &args, &root, Duration::from_secs(900))
+                .expect_success("cargo build (test-panic)");
+            fs::copy(
+                target_dir.join("release/libperformia_plugin.so"),
+                ext.join("plugins").join(name),
+            )
+            .unwrap();
         }
         for entry in fs::read_dir(installed.join("Classes")).unwrap() {
             let path = entry.unwrap().path();
             fs::copy(&path, ext.join("Classes").join(path.file_name().unwrap())).unwrap();
         }
-        fs::copy(root.join("plugin/tests/classes/PerfTestPanic.sc"), ext.join("Classes/PerfTestPanic.sc")).unwrap();
+        fs::copy(
+            root.join("plugin/tests/classes/PerfTestPanic.sc"),
+            ext.join("Classes/PerfTestPanic.sc"),
+        )
+        .unwrap();
         ext.parent().unwrap().to_path_buf()
     })
 }
@@ -117,7 +147,10 @@ pub fn sclang(code: &str, extensions: &[&Path], workdir: &Path) -> Output {
     let mut conf = String::from("includePaths:\n");
     for ext in extensions {
         for entry in fs::read_dir(ext).expect("read extension dir") {
-            conf += &format!("    - {}\n", entry.unwrap().path().join("Classes").display());
+            conf += &format!(
+                "    - {}\n",
+                entry.unwrap().path().join("Classes").display()
+            );
         }
     }
     conf += "excludePaths:\n    []\npostInlineWarnings: false\n";
@@ -136,12 +169,19 @@ pub fn sclang(code: &str, extensions: &[&Path], workdir: &Path) -> Output {
         .env("QT_QPA_PLATFORM", "offscreen")
         .current_dir(workdir)
         .run(Duration::from_secs(180));
-    output.success = output.log.contains("PERFORMIA-SCLANG-DONE") && !output.log.contains("PERFORMIA-SCLANG-ERROR");
+    output.success = output.log.contains("PERFORMIA-SCLANG-DONE")
+        && !output.log.contains("PERFORMIA-SCLANG-ERROR");
     output
 }
 
 /// Renders `score` with `server` in non-real-time mode; `-U` lists the core plugins and `extensions`.
-pub fn render(server: Server, score: &Path, out: &Path, channels: usize, extensions: &[&Path]) -> Output {
+pub fn render(
+    server: Server,
+    score: &Path,
+    out: &Path,
+    channels: usize,
+    extensions: &[&Path],
+) -> Output {
     let mut plugin_path = CORE_PLUGINS.to_owned();
     for ext in extensions {
         plugin_path += ":";
@@ -149,15 +189,30 @@ pub fn render(server: Server, score: &Path, out: &Path, channels: usize, extensi
     }
     let channels = channels.to_string();
     let args = [
-        "-N", score.to_str().unwrap(), "_", out.to_str().unwrap(), "48000", "WAV", "float",
-        "-o", &channels, "-U", &plugin_path,
+        "-N",
+        score.to_str().unwrap(),
+        "_",
+        out.to_str().unwrap(),
+        "48000",
+        "WAV",
+        "float",
+        "-o",
+        &channels,
+        "-U",
+        &plugin_path,
     ];
-    run(server.program(), &args, score.parent().unwrap(), Duration::from_secs(300))
+    run(
+        server.program(),
+        &args,
+        score.parent().unwrap(),
+        Duration::from_secs(300),
+    )
 }
 
 /// The channels of a float WAV file.
 pub fn read_channels(path: &Path) -> Vec<Vec<f32>> {
-    let mut reader = hound::WavReader::open(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let mut reader =
+        hound::WavReader::open(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let n = reader.spec().channels as usize;
     let mut channels = vec![Vec::new(); n];
     for (i, sample) in reader.samples::<f32>().enumerate() {
@@ -174,5 +229,8 @@ pub fn kr_values(k2a: &[f32]) -> Vec<f32> {
 
 /// Largest `|x|` of each full block of `signal`.
 pub fn block_peaks(signal: &[f32]) -> Vec<f32> {
-    signal.chunks_exact(BLOCK).map(|b| b.iter().fold(0.0f32, |m, x| m.max(x.abs()))).collect()
+    signal
+        .chunks_exact(BLOCK)
+        .map(|b| b.iter().fold(0.0f32, |m, x| m.max(x.abs())))
+        .collect()
 }

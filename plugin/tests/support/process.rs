@@ -46,13 +46,31 @@ impl Command {
     /// Runs to the end, or kills the process after `timeout`. stdout and stderr are merged into `log`.
     pub fn run(mut self, timeout: Duration) -> Output {
         let what = format!("{:?}", self.0);
-        let mut child = match self.0.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+        let mut child = match self
+            .0
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+        {
             Ok(child) => child,
-            Err(e) => return Output { what, success: false, log: format!("could not start: {e}") },
+            Err(e) => {
+                return Output {
+                    what,
+                    success: false,
+                    log: format!("could not start: {e}"),
+                };
+            }
         };
-        let readers = [spawn_reader(child.stdout.take()), spawn_reader(child.stderr.take())];
+        let readers = [
+            spawn_reader(child.stdout.take()),
+            spawn_reader(child.stderr.take()),
+        ];
         let (success, killed) = wait(&mut child, timeout);
-        let mut log: String = readers.into_iter().map(|r| r.join().unwrap_or_default()).collect();
+        let mut log: String = readers
+            .into_iter()
+            .map(|r| r.join().unwrap_or_default())
+            .collect();
         if killed {
             log += &format!("\n[killed after {timeout:?}]");
         }
@@ -90,5 +108,8 @@ pub fn wait(child: &mut Child, timeout: Duration) -> (bool, bool) {
 
 /// Runs `program args` in `dir` with a timeout.
 pub fn run(program: &str, args: &[&str], dir: &Path, timeout: Duration) -> Output {
-    Command::new(program).args(args).current_dir(dir).run(timeout)
+    Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .run(timeout)
 }
