@@ -102,6 +102,10 @@ pub struct BeatParams {
     pub phrase_gap_s: f64,
     /// ... and weighs this much more (phrases start on a beat more often than between beats).
     pub phrase_start_boost: f64,
+    /// An onset followed by a gap this many times the typical inter-onset interval ...
+    pub duration_accent_ratio: f64,
+    /// ... weighs this much more (a note followed by a rest is heard as accented, Povel and Essens).
+    pub duration_accent: f64,
 }
 
 impl Default for BeatParams {
@@ -135,6 +139,8 @@ impl Default for BeatParams {
             subdivision_widen: 1.0,
             phrase_gap_s: 0.5,
             phrase_start_boost: 1.0,
+            duration_accent_ratio: 1.6,
+            duration_accent: 0.3,
         }
     }
 }
@@ -194,6 +200,8 @@ pub struct BeatTracker {
     last_beat: f64,
     /// Time (s) of the newest onset.
     last_onset: f64,
+    /// Running typical inter-onset interval (s), 0 until two onsets were heard.
+    typical_ioi: f64,
     /// Time (s) at which the grid in use was adopted (refinements of it do not count as new grids).
     locked_since: f64,
     /// A beat to announce in this block although no grid predicted it (the first onset after silence).
@@ -234,6 +242,7 @@ impl BeatTracker {
             next_beat: f64::INFINITY,
             last_beat: f64::NEG_INFINITY,
             last_onset: f64::NEG_INFINITY,
+            typical_ioi: 0.0,
             locked_since: 0.0,
             pending_beat: None,
         }
@@ -263,6 +272,7 @@ impl BeatTracker {
             let gap = time - self.last_onset;
             let phrase_start =
                 ((gap - self.params.phrase_gap_s) / self.params.phrase_gap_s).clamp(0.0, 1.0);
+            self.mark_duration_accent(gap);
             let weight = self.weigh(f64::from(onset.strength))
                 * (1.0 + self.params.phrase_start_boost * phrase_start);
             self.history.push(PastOnset { time, weight });
@@ -332,6 +342,24 @@ impl BeatTracker {
         (strength / self.strength_mean)
             .powf(self.params.strength_exponent)
             .clamp(0.25, 2.5)
+    }
+
+    /// Accents the previous onset when `gap` (the interval after it) is long for the current rhythm. The
+    /// typical interval follows short intervals quickly and long ones slowly, so it tracks the note grid
+    /// (the sixteenths of a chug, the eighths of a line) rather than the rests.
+    fn mark_duration_accent(&mut self, gap: f64) {
+        if !(gap.is_finite() && gap > 0.05 && gap < 1.0) {
+            return;
+        }
+        if self.typical_ioi > 0.0 {
+            if gap > self.params.duration_accent_ratio * self.typical_ioi {
+                self.history.scale_newest(1.0 + self.params.duration_accent);
+            }
+            let rate = if gap < self.typical_ioi { 0.3 } else { 0.05 };
+            self.typical_ioi += rate * (gap - self.typical_ioi);
+        } else {
+            self.typical_ioi = gap;
+        }
     }
 
     fn unlock(&mut self) {

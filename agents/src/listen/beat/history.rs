@@ -45,6 +45,15 @@ impl OnsetHistory {
             .copied()
     }
 
+    /// Scales the weight of the newest onset by `factor` (an accent learnt only when the next onset comes).
+    pub fn scale_newest(&mut self, factor: f64) {
+        if self.len > 0
+            && let Some(onset) = self.ring.get_mut((self.head + CAPACITY - 1) % CAPACITY)
+        {
+            onset.weight *= factor;
+        }
+    }
+
     /// Onsets newest first, no older than `since` seconds.
     pub fn iter_since(&self, since: f64) -> impl Iterator<Item = PastOnset> + '_ {
         (0..self.len).map_while(move |age| self.newest(age).filter(|o| o.time >= since))
