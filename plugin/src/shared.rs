@@ -119,8 +119,13 @@ pub struct Attach;
 impl PluginCommand for Attach {
     const NAME: &'static CStr = c"performiaAttach";
     fn run(server: Server, args: &mut Args<'_>) {
-        let name = args.string().unwrap_or(DEFAULT_NAME);
-        start(server, Self::NAME, name, true);
+        let name = if args.is_empty() { Some(DEFAULT_NAME) } else { args.string() };
+        match name {
+            Some(name) => start(server, Self::NAME, name, true),
+            None => crate::sys::print_line(format_args!(
+                "performiaAttach: the segment name must be a string, e.g. /cmd performiaAttach performia"
+            )),
+        }
     }
 }
 

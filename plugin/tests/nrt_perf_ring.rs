@@ -75,3 +75,38 @@ fn events_come_out_of_perf_ring_at_exactly_their_sample_times() {
         assert_eq!(triggers(5), vec![started, 5000, 5001, 7000], "{server:?} late unit triggers");
     }
 }
+
+/// A segment full of garbage, and an attach command with a number for a name: each gets one line saying what
+/// is wrong, nothing is attached, and the server renders to the end.
+const BAD_SCORE: &str = r#"
+~def = SynthDef(\ring, { Out.ar(0, PerfRing.ar(-1, -1)) });
+Score([
+    [0.0, [\d_recv, ~def.asBytes]],
+    [0.0, [\cmd, \performiaAttach, ~segment]],
+    [0.0, [\cmd, \performiaAttach, 42]],
+    [0.0, [\s_new, \ring, 1000, 0, 0]],
+    [0.1, [\c_set, 0, 0]]
+]).writeOSCFile(~dir +/+ "score.osc");
+"#;
+
+#[test]
+fn a_garbage_segment_and_a_bad_attach_message_are_refused_with_one_line_each() {
+    let dir = scratch("nrt_perf_ring_bad");
+    let name = format!("performia-test-garbage-{}", std::process::id());
+    let _remove = RemoveOnDrop(name.clone());
+    let garbage: Vec<u8> = (0..65_536u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(format!("/dev/shm/{name}"), garbage).unwrap();
+    let code = format!("~segment = {name:?};\n{BAD_SCORE}");
+    sclang(&code, &[extension_dir()], &dir).expect_success("sclang writing the score");
+    for server in Server::BOTH {
+        let out = dir.join(format!("{}.wav", server.program()));
+        let output = render(server, &dir.join("score.osc"), &out, 5, &[extension_dir()]);
+        let output = output.expect_success("NRT render with a garbage segment");
+        let refused = output.log.lines().filter(|l| l.starts_with(&format!("performiaAttach {name}: "))).count();
+        assert_eq!(refused, 1, "{server:?}: no one-line refusal of the garbage segment:\n{}", output.log);
+        assert!(output.log.contains("performiaAttach: the segment name must be a string"), "{}", output.log);
+        assert!(!output.log.contains("attached to shared memory"), "{server:?} attached garbage:\n{}", output.log);
+        let ch = read_channels(&out);
+        assert!(ch[0].len() >= 4_800 - 64 && ch[0].iter().all(|&x| x == 0.0), "{server:?}: triggers from garbage");
+    }
+}

@@ -24,6 +24,11 @@ impl<'a> Args<'a> {
         Self { tags, data }
     }
 
+    /// Whether no argument is left.
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+    }
+
     fn next_tag(&mut self) -> Option<u8> {
         let (&tag, rest) = self.tags.split_first()?;
         self.tags = rest;
