@@ -1,5 +1,6 @@
 //! The pitch tracker on made signals: harmonic plucks over the guitar's range, a weak fundamental, the first
-//! estimate's latency, silence, noise and hum, broken input, and no allocation while processing.
+//! estimate's latency, a body's thump at the attack, quiet notes over mains hum, silence, noise and hum, broken
+//! input, and no allocation while processing.
 
 use agents::listen::pitch::{PitchFrame, PitchTracker};
 use agents::listen::{BLOCK, Onset};
@@ -208,6 +209,75 @@ fn a_new_note_over_the_ringing_old_one_is_found_quickly() {
     let start = attack as f32 / RATE;
     let right = fraction_within(&frames, start + 0.03, start + 0.25, 293.66, 30.0);
     assert!(right >= 0.95, "only {right} of blocks on the new note");
+}
+
+/// Mains hum at `mains_hz` with a rectifier's even harmonic and odd ones, about -42 dBFS RMS, over hiss.
+fn hum(mains_hz: f32, samples: usize, rng: &mut Rng) -> Vec<f32> {
+    (0..samples)
+        .map(|i| {
+            let t = i as f32 / RATE;
+            let h = (TAU * mains_hz * t).sin()
+                + 0.5 * (TAU * 2.0 * mains_hz * t + 0.3).sin()
+                + 0.35 * (TAU * 3.0 * mains_hz * t + 1.1).sin()
+                + 0.2 * (TAU * 5.0 * mains_hz * t + 2.0).sin()
+                + 0.15 * (TAU * 7.0 * mains_hz * t + 0.7).sin();
+            0.0085 * h + 0.003 * rng.noise()
+        })
+        .collect()
+}
+
+#[test]
+fn a_pluck_with_a_body_thump_is_read_at_its_own_pitch() {
+    // A body's air and top resonances (120 and 225 Hz) ring louder than the string for the first 30-40 ms.
+    for (i, &hz) in [246.94f32, 392.0, 659.26].iter().enumerate() {
+        let lead_in = 4800 + 23 * i;
+        let mut signal = after_silence(
+            lead_in,
+            &pluck(hz, &guitar_harmonics(), 0.3, 0.3, 51 + i as u32),
+        );
+        for (j, x) in signal[lead_in..].iter_mut().enumerate() {
+            let t = j as f32 / RATE;
+            let thump = 0.6 * (TAU * 120.0 * t).sin() * (-t / 0.012).exp()
+                + 0.15 * (TAU * 225.0 * t + 0.5).sin() * (-t / 0.010).exp();
+            *x += thump * (j as f32 / 48.0).min(1.0);
+        }
+        let frames = track(&signal, &[lead_in]);
+        let start = lead_in as f32 / RATE;
+        let right = fraction_within(&frames, start + 0.02, start + 0.25, hz, 50.0);
+        let below = [0.5f32, 1.0 / 3.0, 0.25, 1.0 / 6.0]
+            .iter()
+            .map(|r| fraction_within(&frames, start, start + 0.25, r * hz, 50.0))
+            .sum::<f32>();
+        assert!(
+            right >= 0.9 && below == 0.0,
+            "{hz} Hz: {right} of blocks right from 20 ms, {below} read lower"
+        );
+    }
+}
+
+#[test]
+fn a_quiet_note_over_mains_hum_is_voiced_and_the_hum_alone_is_not() {
+    for (mains, seed) in [(50.0f32, 61u32), (60.0, 62)] {
+        let mut rng = Rng(seed);
+        let mut signal = hum(mains, 96_000, &mut rng);
+        // A soft note whose peak is only a few dB above the hum's RMS, after a second of hum alone.
+        let attack = 48_000 + 17;
+        let note = pluck(329.63, &guitar_harmonics(), 0.8, 0.02, seed);
+        for (x, n) in signal[attack..].iter_mut().zip(&note) {
+            *x += n;
+        }
+        let frames = track(&signal, &[attack]);
+        let start = attack as f32 / RATE;
+        let voiced_before = frames[..attack / BLOCK]
+            .iter()
+            .filter(|f| f.hz > 0.0)
+            .count();
+        let right = fraction_within(&frames, start + 0.03, start + 0.4, 329.63, 30.0);
+        assert!(
+            voiced_before == 0 && right >= 0.9,
+            "{mains} Hz hum: {voiced_before} blocks voiced before the note, {right} of the note right"
+        );
+    }
 }
 
 #[test]

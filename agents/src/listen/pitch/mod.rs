@@ -17,7 +17,7 @@
 //! Octave errors are guarded three ways: McLeod's rule (the *first* NSDF peak within 90 % of the highest, so a
 //! period's multiples are not taken); a much more periodic peak at twice or three times the lag replaces the one
 //! found (it was a dominant harmonic, as on a low string picked near its middle); and a young window whose
-//! candidate could still be the second harmonic of a lower note not yet testable must be very clean.
+//! candidate could still be the second harmonic of a lower note not yet testable must be clean.
 
 mod filter;
 mod hum;
@@ -65,17 +65,21 @@ const RULES: ReadRules = ReadRules {
 const CLARITY_ON: f32 = 0.70;
 const CLARITY_KEEP: f32 = 0.60;
 /// Clarity needed to trust a period whose double has not been tested yet (it may be the second harmonic).
-const CLARITY_YOUNG: f32 = 0.95;
+const CLARITY_YOUNG: f32 = 0.9;
 /// The cancelled signal is only read while it keeps this fraction of the plain signal's energy: less means the
 /// new note's period divides the old one (the same note again, or an octave up) and the plain signal is read.
 const CANCELLED_ENERGY_MIN: f32 = 0.1;
+/// A reading of the cancelled signal within this fraction of the old note's period is what is left of the
+/// old note, not the new one (also the tolerance of [`is_multiple`]).
+const OLD_NOTE_TOLERANCE: f32 = 0.03;
 /// How long after an attack (seconds) the cancelled signal is still consulted.
 const CANCEL_SECONDS: f32 = 0.25;
-/// Signals below this mean square (about -66 dBFS RMS) are never voiced.
-const FLOOR_MEAN_SQUARE: f32 = 2.5e-7;
+/// Signals below this mean square (-80 dBFS RMS) are never voiced. Noise is told from notes by its clarity,
+/// so this only has to stop readings of vanishing signals; a soft note's tail is still a note.
+const FLOOR_MEAN_SQUARE: f32 = 1.0e-8;
 /// A note fades out of voicing this far below the loudest moment since its attack (power ratio, -33 dB).
 const RELATIVE_FLOOR: f32 = 5.0e-4;
-/// Level window (seconds) for the gate.
+/// Time constant (seconds) of the level the gate reads.
 const LEVEL_SECONDS: f32 = 0.004;
 /// Time constant (seconds) with which the remembered peak level fades when no attack renews it.
 const PEAK_FADE_SECONDS: f32 = 1.5;
@@ -111,8 +115,11 @@ pub struct PitchTracker {
     since_restart: usize,
     /// Absolute decimated index of the last attack (0 before any).
     attack_start: u64,
-    /// Decimated samples the gate's level is measured over.
-    level_len: usize,
+    /// Weight of each decimated sample in `level`.
+    level_weight: f32,
+    /// Mean square of the signal before the body high-pass (which would make low notes' tails seem to fade
+    /// faster than they do), smoothed.
+    level: f32,
     /// Loudest recent mean square, fading.
     peak_level: f32,
     peak_fade: f32,
@@ -156,7 +163,8 @@ impl PitchTracker {
             restart_period,
             since_restart: 0,
             attack_start: 0,
-            level_len: ((LEVEL_SECONDS * rate) as usize).max(4),
+            level_weight: 1.0 - (-1.0 / (LEVEL_SECONDS * rate)).exp(),
+            level: 0.0,
             peak_level: 0.0,
             peak_fade: (-block_seconds / PEAK_FADE_SECONDS).exp(),
             hold_blocks_left: 0,
@@ -175,7 +183,9 @@ impl PitchTracker {
             let Some(y) = self.decimator.push(x) else {
                 continue;
             };
-            let y = self.body_filter.run(self.hum.run(y));
+            let y = self.hum.run(y);
+            self.level += self.level_weight * (y * y - self.level);
+            let y = self.body_filter.run(y);
             if attack_at.is_some_and(|a| a <= i) {
                 attack_at = None;
                 self.attack();
@@ -242,6 +252,7 @@ impl PitchTracker {
         if self.cancel_period <= 0.0 || self.cancel_left == 0 {
             return best;
         }
+        let plain_best = best;
         for slot in 0..self.cancelled.slots() {
             if self.cancelled.start(slot) < self.cancel_attack_start {
                 continue;
@@ -251,6 +262,15 @@ impl PitchTracker {
                 continue;
             }
             if let Some(r) = self.cancelled.read(slot, &RULES) {
+                // What is left of the old note after cancelling it is not the new note.
+                if (r.period / self.cancel_period - 1.0).abs() < OLD_NOTE_TOLERANCE {
+                    continue;
+                }
+                // The comb that cancels the old note also weakens the new one and lifts faint subharmonics of
+                // its waveform: a period twice or three times the plain signal's is one of those.
+                if plain_best.is_some_and(|p| is_multiple(r.period, p.period)) {
+                    continue;
+                }
                 best = self.better(best, r);
             }
         }
@@ -277,7 +297,10 @@ impl PitchTracker {
 
     /// Voicing and pitch for the block just heard.
     fn decide(&mut self) -> PitchFrame {
-        let level = self.plain.recent_mean_square(self.level_len);
+        if !self.level.is_finite() || self.level < 1.0e-20 {
+            self.level = 0.0;
+        }
+        let level = self.level;
         self.peak_level = (self.peak_level * self.peak_fade).max(level);
         let hold = self.hold_blocks_left > 0;
         self.hold_blocks_left = self.hold_blocks_left.saturating_sub(1);
@@ -303,6 +326,13 @@ impl PitchTracker {
             confidence: reading.clarity.clamp(0.0, 1.0),
         }
     }
+}
+
+/// Whether `long` is twice or three times `short`, within [`OLD_NOTE_TOLERANCE`].
+fn is_multiple(long: f32, short: f32) -> bool {
+    [2.0f32, 3.0]
+        .iter()
+        .any(|k| (long / (k * short) - 1.0).abs() < OLD_NOTE_TOLERANCE)
 }
 
 /// The oldest window of `bank` that started at or after `attack_start`.

@@ -200,17 +200,6 @@ impl LagBank {
         (e / age as f64) as f32
     }
 
-    /// Mean square of the last `n` samples.
-    pub(super) fn recent_mean_square(&self, n: usize) -> f32 {
-        let n = n.min(self.len);
-        if n == 0 {
-            return 0.0;
-        }
-        let e = self.energy.get(self.len).copied().unwrap_or(0.0)
-            - self.energy.get(self.len - n).copied().unwrap_or(0.0);
-        (e / n as f64) as f32
-    }
-
     /// Reads a pitch from window `slot` (see [`ReadRules`]).
     pub(super) fn read(&mut self, slot: usize, rules: &ReadRules) -> Option<Reading> {
         let ReadRules {
