@@ -46,6 +46,7 @@ case "${1:-}" in
   test)
     deps
     cargo test --workspace --release --all-targets
+    cargo test --workspace --release --doc
     # The event ring's algorithm under the loom model checker (its own target dir: --cfg loom rebuilds all).
     RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p performia-agents --release --test shm_loom
     ;;
