@@ -33,6 +33,8 @@ const LEVEL_SECONDS: f32 = 0.02;
 const MIN_EXPLAINED: f32 = 0.5;
 /// Time constant (seconds of learning) of that measure.
 const EXPLAINED_SECONDS: f32 = 1.0;
+/// The waveforms' mean squares (and denormal clean-up) are refreshed every this many blocks.
+const REFRESH_BLOCKS: u32 = 8;
 /// Learnt waveforms smaller than this are cleared, so they never reach denormal numbers.
 const DENORMAL_FLOOR: f32 = 1.0e-20;
 
@@ -44,7 +46,7 @@ struct Template {
     period: f32,
     /// Position in the current period, 0..period.
     phase: f32,
-    /// Mean square of `wave`, refreshed once per block.
+    /// Mean square of `wave`, refreshed every few blocks.
     mean_square: f32,
 }
 
@@ -127,8 +129,11 @@ pub(super) struct HumCanceller {
     span_blocks: u32,
     /// Quietest recent level (minimum statistics).
     floor: f32,
-    /// Whether the waveforms learn during this block.
+    /// Whether the waveforms learn during this block, and with what weight.
     learning: bool,
+    weights: [f32; 2],
+    /// Blocks until the waveforms' mean squares are refreshed.
+    refresh_left: u32,
     /// Per waveform, over the quiet signal, in this block and decaying over time: energy removed by subtracting
     /// it, and its own energy.
     block_removed: [f32; 2],
@@ -159,6 +164,8 @@ impl HumCanceller {
             span_blocks: ((FLOOR_SPAN_SECONDS / block_seconds) as u32).max(1),
             floor: f32::MAX,
             learning: true,
+            weights: [1.0; 2],
+            refresh_left: 0,
             learnt: 0,
             block_removed: [0.0; 2],
             block_own: [0.0; 2],
@@ -174,18 +181,7 @@ impl HumCanceller {
         self.block_energy += x * x;
         self.block_count += 1;
         let [fifty, sixty] = &mut self.templates;
-        let weight = |base: f32, period: f32| {
-            if self.learning {
-                base.max(period / (self.learnt as f32 + period))
-            } else {
-                0.0
-            }
-        };
-        let (w50, w60) = (
-            weight(self.rate[0], fifty.period),
-            weight(self.rate[1], sixty.period),
-        );
-        self.learnt = self.learnt.saturating_add(u32::from(self.learning));
+        let [w50, w60] = self.weights;
         let hum = [fifty.learn(x, w50), sixty.learn(x, w60)];
         if self.learning {
             for ((removed, own), h) in self
@@ -206,8 +202,15 @@ impl HumCanceller {
 
     /// Updates the floor and chooses what is subtracted next block; call once per block.
     pub(super) fn flush(&mut self) {
-        for t in &mut self.templates {
-            t.flush();
+        if self.refresh_left == 0 {
+            self.refresh_left = REFRESH_BLOCKS;
+            for t in &mut self.templates {
+                t.flush();
+            }
+        }
+        self.refresh_left -= 1;
+        if self.learning {
+            self.learnt = self.learnt.saturating_add(self.block_count);
         }
         let block_level = self.block_energy / self.block_count.max(1) as f32;
         (self.block_energy, self.block_count) = (0.0, 0);
@@ -231,6 +234,13 @@ impl HumCanceller {
             .iter()
             .fold(self.span_min, |m, &v| m.min(v));
         self.learning = self.level <= LEARN_TO_FLOOR * self.floor;
+        for ((weight, base), t) in self.weights.iter_mut().zip(self.rate).zip(&self.templates) {
+            *weight = if self.learning {
+                base.max(t.period / (self.learnt as f32 + t.period))
+            } else {
+                0.0
+            };
+        }
         let sane = self
             .block_removed
             .iter()
