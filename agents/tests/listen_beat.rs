@@ -3,38 +3,10 @@
 
 use agents::listen::beat::BeatTracker;
 use agents::listen::{BLOCK, BeatFrame, Onset};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+
+mod common;
 
 const SAMPLE_RATE: f64 = 48_000.0;
-
-/// Counts this thread's allocations, so a test can prove `process` makes none.
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the counter is a const-initialised
-// thread-local `Cell`, whose access neither allocates nor re-enters the allocator.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|count| count.set(count.get() + 1));
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
 
 /// Small seeded PRNG (xorshift64*).
 struct Rng(u64);
@@ -255,26 +227,28 @@ fn process_never_allocates() {
     let mut tracker = BeatTracker::new(SAMPLE_RATE as f32);
     let block_s = BLOCK as f64 / SAMPLE_RATE;
     let mut next = 0;
-    let mut beats = 0;
-    let before = allocations();
-    for b in 0..((truth[truth.len() - 1] + 1.0) / block_s) as usize {
-        let start = b as f64 * block_s;
-        let mut onset = None;
-        if next < onsets.len() && onsets[next].time < start + block_s {
-            onset = Some(Onset {
-                offset: ((onsets[next].time - start).max(0.0) * SAMPLE_RATE) as u32,
-                strength: onsets[next].strength,
-            });
-            next += 1;
+    let (allocations, beats) = common::allocations_in(|| {
+        let mut beats = 0;
+        for b in 0..((truth[truth.len() - 1] + 1.0) / block_s) as usize {
+            let start = b as f64 * block_s;
+            let mut onset = None;
+            if next < onsets.len() && onsets[next].time < start + block_s {
+                onset = Some(Onset {
+                    offset: ((onsets[next].time - start).max(0.0) * SAMPLE_RATE) as u32,
+                    strength: onsets[next].strength,
+                });
+                next += 1;
+            }
+            beats += usize::from(
+                tracker
+                    .process(1.0, onset, if b > 5000 { 128.0 } else { 0.0 })
+                    .beat
+                    .is_some(),
+            );
         }
-        beats += usize::from(
-            tracker
-                .process(1.0, onset, if b > 5000 { 128.0 } else { 0.0 })
-                .beat
-                .is_some(),
-        );
-    }
-    assert_eq!(allocations() - before, 0, "process allocated");
+        beats
+    });
+    assert_eq!(allocations, 0, "process allocated");
     assert!(
         beats > 30,
         "only {beats} beats: the tracker did not run its per-onset path"

@@ -1,46 +1,12 @@
 //! Tests of the chord tracker on synthesized strums: every quality named soon after the strum, changes followed,
 //! labels held while a chord rings, no chord in silence, noise and single notes, no allocation per block.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use agents::listen::chord::ChordTracker;
 use agents::listen::{BLOCK, Chord, ChordQuality, Onset};
 
+mod common;
+
 const RATE: f32 = 48_000.0;
-
-/// Counts allocations made by the current thread, so parallel tests do not disturb each other.
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting touches only a const-initialised
-// thread-local `Cell`, which neither allocates nor re-enters the allocator.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        // SAFETY: same contract as ours, passed through.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        // SAFETY: same contract as ours, passed through.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
-fn allocations() -> u64 {
-    ALLOCATIONS.with(|a| a.get())
-}
 
 /// Small seeded PRNG (xorshift32) for noise.
 struct XorShift(u32);
@@ -371,19 +337,19 @@ fn onsets_from_the_detector_are_used_and_process_does_not_allocate() {
     strum(&mut signal, 1.2, 3.0, &voicing(ChordQuality::Major7, 1));
     let mut tracker = ChordTracker::new(RATE);
     let onset_blocks = [block_of(0.2), block_of(1.2)];
-    let before = allocations();
-    let labels: Vec<Chord> = Vec::with_capacity(signal.len() / BLOCK);
-    let mut labels = labels;
-    let reserved = allocations();
-    for (b, block) in signal.chunks_exact(BLOCK).enumerate() {
-        let onset = onset_blocks.contains(&b).then_some(Onset {
-            offset: 0,
-            strength: 1.0,
-        });
-        labels.push(tracker.process(block, onset));
-    }
-    assert_eq!(allocations(), reserved, "process allocated");
-    assert!(reserved - before <= 1);
+    let (reserved, mut labels) =
+        common::allocations_in(|| Vec::<Chord>::with_capacity(signal.len() / BLOCK));
+    let (allocations, ()) = common::allocations_in(|| {
+        for (b, block) in signal.chunks_exact(BLOCK).enumerate() {
+            let onset = onset_blocks.contains(&b).then_some(Onset {
+                offset: 0,
+                strength: 1.0,
+            });
+            labels.push(tracker.process(block, onset));
+        }
+    });
+    assert_eq!(allocations, 0, "process allocated");
+    assert!(reserved <= 1);
     let want = Chord {
         root: 5,
         quality: ChordQuality::Major7,

@@ -2,54 +2,11 @@
 
 use agents::listen::onset::OnsetDetector;
 use agents::listen::{BLOCK, Listener};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::f32::consts::TAU;
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+mod common;
 
 const SR: f32 = 48_000.0;
-
-/// Counts allocations made by threads that asked to be watched (like rust-assert-no-alloc's
-/// `violation_count`); other test threads allocating at the same time are not counted.
-struct CountingAllocator;
-
-static ALLOCATIONS_WHILE_WATCHED: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static WATCHED: Cell<bool> = const { Cell::new(false) };
-}
-
-fn note_allocation() {
-    if WATCHED.with(|w| w.get()) {
-        ALLOCATIONS_WHILE_WATCHED.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting touches no allocator state.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Seeded xorshift32 noise in -1..1.
 struct Noise(u32);
@@ -277,15 +234,16 @@ fn listener_process_never_allocates() {
     let mut listener = Listener::new(SR);
     // warm up outside the watch: lazily sized state is allowed to settle in `new`-like first calls
     let mut block = [0.0f32; BLOCK];
-    let mut heard_onsets = 0;
-    WATCHED.with(|w| w.set(true));
-    for chunk in signal.chunks(BLOCK) {
-        block[..chunk.len()].copy_from_slice(chunk);
-        let heard = listener.process(&block, 0.0);
-        heard_onsets += usize::from(heard.onset.is_some());
-    }
-    WATCHED.with(|w| w.set(false));
-    assert_eq!(ALLOCATIONS_WHILE_WATCHED.load(Ordering::Relaxed), 0);
+    let (allocations, heard_onsets) = common::allocations_in(|| {
+        let mut heard_onsets = 0;
+        for chunk in signal.chunks(BLOCK) {
+            block[..chunk.len()].copy_from_slice(chunk);
+            let heard = listener.process(&block, 0.0);
+            heard_onsets += usize::from(heard.onset.is_some());
+        }
+        heard_onsets
+    });
+    assert_eq!(allocations, 0);
     assert!(
         heard_onsets >= 3,
         "the signal has onsets; heard {heard_onsets}"

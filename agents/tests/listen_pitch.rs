@@ -4,39 +4,11 @@
 
 use agents::listen::pitch::{PitchFrame, PitchTracker};
 use agents::listen::{BLOCK, Onset};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::f32::consts::TAU;
 
+mod common;
+
 const RATE: f32 = 48_000.0;
-
-thread_local! {
-    /// Allocations made by this thread (const-initialised, so touching it does not allocate).
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-struct Counting;
-
-// SAFETY: every call is forwarded unchanged to the system allocator; we only count.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as ours, forwarded.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours, forwarded.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as ours, forwarded.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 /// A small seeded generator (xorshift32) for phases and noise.
 struct Rng(u32);
@@ -363,16 +335,17 @@ fn processing_never_allocates() {
     let mut tracker = PitchTracker::new(RATE);
     let mut signal = after_silence(4800, &pluck(110.0, &guitar_harmonics(), 0.5, 0.5, 41));
     signal.extend(pluck(523.25, &guitar_harmonics(), 0.5, 0.5, 42));
-    let before = ALLOCATIONS.with(Cell::get);
-    let mut voiced = 0;
-    for (b, block) in signal.chunks_exact(BLOCK).enumerate() {
-        let onset = (b == 75 || b == 75 + 375).then_some(Onset {
-            offset: 3,
-            strength: 1.0,
-        });
-        voiced += usize::from(tracker.process(block, onset).hz > 0.0);
-    }
-    let allocations = ALLOCATIONS.with(Cell::get) - before;
+    let (allocations, voiced) = common::allocations_in(|| {
+        let mut voiced = 0;
+        for (b, block) in signal.chunks_exact(BLOCK).enumerate() {
+            let onset = (b == 75 || b == 75 + 375).then_some(Onset {
+                offset: 3,
+                strength: 1.0,
+            });
+            voiced += usize::from(tracker.process(block, onset).hz > 0.0);
+        }
+        voiced
+    });
     assert_eq!(allocations, 0);
     assert!(
         voiced > 500,

@@ -5,42 +5,8 @@ use agents::shm::loom::zeroed_words;
 use agents::shm::ring::words_for;
 use agents::shm::state::STATE_WORDS;
 use agents::shm::{Clock, Event, EventRing, ListenerState, Note, NoteLog, Segment, StatePage};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 
-thread_local! {
-    /// Allocations made by this thread (const-initialised, so touching it does not allocate).
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-struct Counting;
-
-// SAFETY: every call is forwarded unchanged to the system allocator; we only count.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as ours, forwarded.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours, forwarded.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as ours, forwarded.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-fn allocations_in(body: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.with(Cell::get);
-    body();
-    ALLOCATIONS.with(Cell::get) - before
-}
+mod common;
 
 /// One audio block's worth of protocol work: read events, log notes, publish state, and a snapshot.
 fn one_block(
@@ -79,7 +45,7 @@ fn push_read_and_state_writes_never_allocate_over_heap_words() {
     let page = StatePage::new(&state_words).unwrap();
     let mut writer = events.writer(1, |_| false).unwrap();
     let mut cursor = events.cursor_from_oldest();
-    let counted = allocations_in(|| {
+    let (counted, ()) = common::allocations_in(|| {
         for seq in 0..3000 {
             writer.push(&Event {
                 time: seq,
@@ -94,9 +60,9 @@ fn push_read_and_state_writes_never_allocate_over_heap_words() {
         "the reader was lapped, and counting that did not allocate either"
     );
     assert_eq!(
-        allocations_in(|| drop(vec![1u8; 10])),
-        1,
-        "the counter counts"
+        common::allocations_in(|| drop(vec![1u8; 10])).0,
+        2,
+        "the counter counts the allocation and the free"
     );
 }
 
@@ -107,7 +73,7 @@ fn the_views_of_a_mapped_segment_never_allocate() {
     let segment = Segment::create_or_open(&name).unwrap();
     let mut writer = segment.event_writer().unwrap();
     let mut cursor = segment.events().cursor_from_now();
-    let counted = allocations_in(|| {
+    let (counted, ()) = common::allocations_in(|| {
         for seq in 0..100 {
             writer.push(&Event {
                 time: seq,

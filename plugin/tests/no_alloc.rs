@@ -10,49 +10,11 @@ use performia_plugin::sys::testing::{callbacks, Callbacks};
 use performia_plugin::listeners::PrepareJob;
 use performia_plugin::ugen::Job;
 use performia_plugin::ugens::{PerfListen, PerfPeak, PerfRing};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::ptr::{addr_of_mut, write_unaligned};
 
-/// Counts allocations made by threads that have switched counting on, per thread (tests run in parallel).
-struct CountingAllocator;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count_one() {
-    if COUNTING.with(Cell::get) {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-    }
-}
-
-// SAFETY: forwards to the system allocator unchanged; counting touches only const-initialised thread-locals.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        count_one();
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
-/// Allocations (and frees) made by this thread while running `f`.
-fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    COUNTING.with(|c| c.set(true));
-    f();
-    COUNTING.with(|c| c.set(false));
-    ALLOCATIONS.with(Cell::get) - before
-}
+/// The workspace's one counting allocator (per thread; counts allocations, reallocations and frees).
+#[path = "../../agents/tests/common/mod.rs"]
+mod common;
 
 /// A pretend server holding one unit: its inputs (audio or control rate) and outputs, at the unit's rate.
 struct FakeServer {
@@ -135,10 +97,10 @@ impl FakeServer {
 
     /// Runs constructor, `blocks` blocks (filling input 0 with `signal` first) and destructor, counting
     /// allocations; returns the count and output 0's first sample of every block.
-    fn run(&mut self, callbacks: &Callbacks, blocks: usize, signal: impl Fn(usize, usize) -> f32) -> (usize, Vec<f32>) {
+    fn run(&mut self, callbacks: &Callbacks, blocks: usize, signal: impl Fn(usize, usize) -> f32) -> (u64, Vec<f32>) {
         self.prepare_unit();
         let mut first = Vec::with_capacity(blocks);
-        let allocations = allocations_in(|| {
+        let (allocations, ()) = common::allocations_in(|| {
             // SAFETY: the unit was prepared as the server prepares one.
             unsafe { (callbacks.ctor)(self.unit()) };
             for block in 0..blocks {
@@ -205,6 +167,6 @@ fn perf_listen_callbacks_never_allocate_and_hear_the_plucks() {
 #[test]
 fn the_counting_allocator_sees_allocations() {
     // The check above could not fail if counting were broken: prove it counts.
-    let n = allocations_in(|| drop(std::hint::black_box(vec![1u8; 16])));
+    let (n, ()) = common::allocations_in(|| drop(std::hint::black_box(vec![1u8; 16])));
     assert_eq!(n, 2);
 }
