@@ -20,7 +20,8 @@ mod common;
 struct FakeServer {
     world: Box<World>,
     graph: Box<Graph>,
-    wires: Vec<Wire>,
+    // Kept alive: the unit reads these wires through `wire_ptrs`.
+    _wires: Vec<Wire>,
     inputs: Vec<Vec<f32>>,
     outputs: Vec<Vec<f32>>,
     wire_ptrs: Vec<*mut Wire>,
@@ -57,7 +58,7 @@ impl FakeServer {
         let out_bufs = outputs.iter_mut().map(|b| b.as_mut_ptr()).collect();
         // Garbage, as scsynth leaves unit memory (it does not zero it).
         let memory = vec![0xA5A5_A5A5_A5A5_A5A5u64; (alloc_size + offset) / 8 + 2];
-        Self { world, graph, wires, inputs, outputs, wire_ptrs, in_bufs, out_bufs, memory, offset, audio_rate }
+        Self { world, graph, _wires: wires, inputs, outputs, wire_ptrs, in_bufs, out_bufs, memory, offset, audio_rate }
     }
 
     fn unit(&mut self) -> *mut Unit {
