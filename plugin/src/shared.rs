@@ -17,9 +17,9 @@ pub fn with_segment<R>(f: impl FnOnce(Option<&Segment>) -> R) -> R {
     SEGMENT.with(f)
 }
 
-/// Changes whenever another segment is attached (0 while detached): units keep it to notice a new segment.
-pub fn segment_identity() -> usize {
-    SEGMENT.identity()
+/// Changes whenever a segment is attached or detached: units keep it to notice a new segment.
+pub fn segment_generation() -> usize {
+    SEGMENT.generation()
 }
 
 /// The block whose clock was last written: units on several DSP threads may try in the same block; one wins.

@@ -58,9 +58,6 @@ pub enum Rate {
 /// What a constructor may know: the server's rates, the unit's own rate, its inputs' rates and first values.
 #[derive(Clone, Copy)]
 pub struct Context {
-    /// The running server (`None` in in-process tests). Its sample rate is safe to read; jobs are started
-    /// from plugin commands only (see `Server::spawn`).
-    pub server: Option<Server>,
     pub sample_rate: f64,
     /// Samples per control block (`-z`).
     pub block_size: usize,
@@ -75,7 +72,6 @@ pub struct Context {
 impl Default for Context {
     fn default() -> Self {
         Self {
-            server: None,
             sample_rate: 48_000.0,
             block_size: 64,
             rate: Rate::Control,

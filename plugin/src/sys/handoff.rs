@@ -6,16 +6,18 @@
 
 use super::job::RealTimeStage;
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 /// One object that units read during `next`, replaced only in stage 3 of a job.
 pub struct Handoff<T> {
     current: AtomicPtr<T>,
+    /// Counts replacements: a new object may sit at a freed one's address, so the address cannot tell.
+    generation: AtomicUsize,
 }
 
 impl<T: Send + Sync> Handoff<T> {
     pub const fn new() -> Self {
-        Self { current: AtomicPtr::new(ptr::null_mut()) }
+        Self { current: AtomicPtr::new(ptr::null_mut()), generation: AtomicUsize::new(0) }
     }
 
     /// Puts `new` in place and returns the previous object, to be dropped later off the audio thread.
@@ -24,6 +26,8 @@ impl<T: Send + Sync> Handoff<T> {
         let new = new.map_or(ptr::null_mut(), Box::into_raw);
         // AcqRel: units that see the new pointer see the object it points to (Release), and we see the old one.
         let old = self.current.swap(new, Ordering::AcqRel);
+        // Relaxed: read only by units between the same stage-3 boundaries as the pointer.
+        self.generation.fetch_add(1, Ordering::Relaxed);
         // SAFETY: every non-null pointer stored here came from `Box::into_raw` and is owned by this handoff.
         (!old.is_null()).then(|| unsafe { Box::from_raw(old) })
     }
@@ -37,9 +41,9 @@ impl<T: Send + Sync> Handoff<T> {
         f(unsafe { current.as_ref() })
     }
 
-    /// A number that changes whenever the object is replaced (its address), 0 when there is none.
-    pub fn identity(&self) -> usize {
-        self.current.load(Ordering::Acquire) as usize
+    /// A number that changes whenever the object is replaced (0 before the first replacement).
+    pub fn generation(&self) -> usize {
+        self.generation.load(Ordering::Relaxed)
     }
 }
 

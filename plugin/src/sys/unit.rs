@@ -126,7 +126,6 @@ fn context(unit: *mut Unit) -> Context {
     let world = world(unit);
     let num_inputs = (field!(unit, mNumInputs) as usize).min(MAX_IO);
     let mut ctx = Context {
-        server: Some(super::job::Server::new(field!(unit, mWorld))),
         sample_rate: world.mSampleRate,
         block_size: world.mBufLength.max(1) as usize,
         rate: rate_of(i32::from(field!(unit, mCalcRate))),

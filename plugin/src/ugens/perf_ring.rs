@@ -4,7 +4,7 @@
 //! triggers at exactly that sample; `time` 0 triggers at the block's first sample; a time already past (late)
 //! triggers at once and is counted. An event for a later block waits in the unit until its block comes.
 
-use crate::shared::{publish_clock, segment_identity, with_segment};
+use crate::shared::{publish_clock, segment_generation, with_segment};
 use crate::ugen::{Context, Io, Rate, UGen};
 use agents::shm::{agent, Clock, Cursor, Event, Read, Segment};
 use std::ffi::CStr;
@@ -12,7 +12,7 @@ use std::ffi::CStr;
 /// `PerfRing.ar(agent, type)`; outputs: trigger, pitch, velocity, late count, lost count.
 pub struct PerfRing {
     cursor: Cursor,
-    /// The segment `cursor` belongs to (see `segment_identity`).
+    /// The segment `cursor` belongs to (see `segment_generation`).
     segment: usize,
     /// The next matching event, read but not yet due.
     pending: Option<Event>,
@@ -60,9 +60,9 @@ impl PerfRing {
             self.pending = None;
             return self.hold(io, 0, len);
         };
-        if segment_identity() != self.segment {
+        if segment_generation() != self.segment {
             // A new segment: read what it holds from the oldest event on.
-            self.segment = segment_identity();
+            self.segment = segment_generation();
             self.cursor = segment.events().cursor_from_oldest();
             self.pending = None;
         }
