@@ -57,11 +57,11 @@ pub fn demo_take() -> Vec<f32> {
     let lead_in = SAMPLE_RATE as usize / 2;
     let mut out = vec![0.0f32; lead_in + beat * 34];
     let mut seed = 0x1234_5678;
-    for bar in 0..4 {
+    for (bar, chord) in CHORDS.iter().enumerate() {
         for b in 0..4 {
             let start = lead_in + (bar * 4 + b) * beat;
             let accent = if b == 0 { 0.9 } else { 0.6 };
-            for (string, &midi) in CHORDS[bar].iter().enumerate() {
+            for (string, &midi) in chord.iter().enumerate() {
                 pluck(&mut out, start + string * SAMPLE_RATE as usize * 8 / 1000, midi, accent, &mut seed);
             }
         }

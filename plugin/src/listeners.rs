@@ -28,11 +28,11 @@ impl Owned {
 
 impl Drop for Owned {
     fn drop(&mut self) {
-        if let Some(listener) = self.0.take() {
-            if let Err(listener) = RETIRED.put(listener) {
-                // Never free on the audio thread; 16 retirements without a job in between is not expected.
-                std::mem::forget(listener);
-            }
+        if let Some(listener) = self.0.take()
+            && let Err(listener) = RETIRED.put(listener)
+        {
+            // Never free on the audio thread; 16 retirements without a job in between is not expected.
+            std::mem::forget(listener);
         }
     }
 }

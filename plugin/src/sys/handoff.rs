@@ -47,6 +47,12 @@ impl<T: Send + Sync> Handoff<T> {
     }
 }
 
+impl<T: Send + Sync> Default for Handoff<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A fixed number of slots holding boxed objects; `put` and `take` are lock-free and never allocate.
 pub struct Pool<T, const N: usize> {
     slots: [AtomicPtr<T>; N],
@@ -93,5 +99,11 @@ impl<T: Send, const N: usize> Pool<T, N> {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl<T: Send, const N: usize> Default for Pool<T, N> {
+    fn default() -> Self {
+        Self::new()
     }
 }

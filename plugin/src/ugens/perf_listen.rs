@@ -94,7 +94,7 @@ impl UGen for PerfListen {
         if ctx.input_rate(Self::IN) != Rate::Audio {
             return Err("input 'in' must be audio rate");
         }
-        if ctx.block_size % BLOCK != 0 {
+        if !ctx.block_size.is_multiple_of(BLOCK) {
             return Err("needs a server block size that is a multiple of 64 (e.g. -z 64)");
         }
         // No job is started from here: a constructor may run on a DSP helper thread, and the server's queue of

@@ -133,10 +133,10 @@ impl RealTimeServer {
             let Ok(n) = self.socket.recv(&mut buf) else {
                 continue;
             };
-            if let Ok((_, OscPacket::Message(msg))) = rosc::decoder::decode_udp(&buf[..n]) {
-                if msg.addr == address {
-                    return Some(msg.args);
-                }
+            if let Ok((_, OscPacket::Message(msg))) = rosc::decoder::decode_udp(&buf[..n])
+                && msg.addr == address
+            {
+                return Some(msg.args);
             }
         }
         None
