@@ -16,7 +16,8 @@ use std::ffi::CStr;
 /// What the listener heard, for the agents of this server.
 pub static BLACKBOARD: Blackboard = Blackboard::new();
 
-/// `PerfListen.ar(in, tempoPrior)` / `.kr(...)`; nine outputs, see `OUTPUT_NAMES`.
+/// `PerfListen.ar(in, tempoPrior)` / `.kr(...)`; nine outputs: onset, level, pitch, confidence, chordRoot,
+/// chordQuality, beat, beatPhase, tempo (the order of `sc-classes/HelpSource/Classes/PerfListen.schelp`).
 pub struct PerfListen {
     listener: Option<Owned>,
     audio_rate: bool,
