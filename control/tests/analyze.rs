@@ -7,7 +7,7 @@ mod support;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::{extension_dir, read_channels, scratch};
+use support::{extension_dir, plucked_take, read_channels, scratch, write_float_wav};
 
 const SR: u32 = 48_000;
 const BLOCK: usize = 64;
@@ -15,44 +15,11 @@ const BLOCK: usize = 64;
 /// hears sample 0 (buffer read in time, listener built before the first block) reports it in block 0.
 const PLUCKS: [(usize, f32); 3] = [(0, 220.0), (26_000, 329.63), (55_000, 146.83)];
 const LENGTH: usize = 84_000;
-/// Samples each pluck lasts; its last 30 ms are a damping fade (a cut-off would itself be an attack).
+/// Samples each pluck lasts.
 const NOTE: usize = 24_000;
-const DAMP: usize = 1_440;
 
-/// Plucked strings: decaying harmonics with a sharp attack, damped at the end.
 fn take() -> Vec<f32> {
-    let mut samples = vec![0.0f32; LENGTH];
-    for (start, hz) in PLUCKS {
-        for (i, x) in samples[start..(start + NOTE).min(LENGTH)]
-            .iter_mut()
-            .enumerate()
-        {
-            let t = i as f32 / SR as f32;
-            let damp = ((NOTE - i) as f32 / DAMP as f32).min(1.0);
-            let tone: f32 = (1..=8)
-                .map(|h| {
-                    let h = h as f32;
-                    (2.0 * std::f32::consts::PI * hz * h * t).sin() * (-t * (3.0 + h)).exp() / h
-                })
-                .sum();
-            *x += 0.3 * damp * tone;
-        }
-    }
-    samples
-}
-
-fn write_float(path: &Path, samples: &[f32]) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: SR,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut writer = hound::WavWriter::create(path, spec).unwrap();
-    samples
-        .iter()
-        .for_each(|&x| writer.write_sample(x).unwrap());
-    writer.finalize().unwrap();
+    plucked_take(&PLUCKS, LENGTH, NOTE)
 }
 
 /// The same take as 16-bit stereo, both channels equal: what a recorder writes.
@@ -119,7 +86,7 @@ fn analysed() -> &'static (Value, PathBuf) {
     static RESULT: std::sync::OnceLock<(Value, PathBuf)> = std::sync::OnceLock::new();
     RESULT.get_or_init(|| {
         let dir = scratch("control_analyze");
-        write_float(&dir.join("take.wav"), &take());
+        write_float_wav(&dir.join("take.wav"), &take());
         let (ok, stderr) = performia(
             &dir,
             &[
@@ -213,7 +180,7 @@ fn the_pitch_track_holds_each_plucks_frequency_and_chords_and_beats_are_reported
 fn compare_sc_writes_supercollider_detections_beside_ours_for_every_take() {
     let dir = scratch("control_analyze_compare_sc");
     let samples = take();
-    write_float(&dir.join("float.wav"), &samples);
+    write_float_wav(&dir.join("float.wav"), &samples);
     write_stereo_16(&dir.join("stereo.wav"), &samples);
     let args = [
         "analyze",

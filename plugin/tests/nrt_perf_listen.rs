@@ -4,32 +4,15 @@
 
 mod support;
 
-use support::{block_peaks, extension_dir, kr_values, read_channels, render, sclang, scratch, Server, BLOCK};
+use support::{
+    block_peaks, extension_dir, kr_values, plucked_take, read_channels, render, sclang, scratch, write_float_wav,
+    Server, BLOCK,
+};
 
-const SR: f32 = 48_000.0;
 /// (start sample, Hz) of each pluck of the take.
 const PLUCKS: [(usize, f32); 3] = [(14_400, 110.0), (38_400, 164.81), (62_400, 220.0)];
 const LENGTH: usize = 96_000;
-
-/// Samples each pluck lasts; its last 30 ms are a damping fade (a cut-off would itself be an attack).
 const NOTE: usize = 21_000;
-const DAMP: usize = 1_440;
-
-/// A plucked string: decaying harmonics with a sharp attack at `start`, damped at the end.
-fn take() -> Vec<f32> {
-    let mut samples = vec![0.0f32; LENGTH];
-    for (start, hz) in PLUCKS {
-        for (i, x) in samples[start..(start + NOTE).min(LENGTH)].iter_mut().enumerate() {
-            let t = i as f32 / SR;
-            let damp = ((NOTE - i) as f32 / DAMP as f32).min(1.0);
-            let tone: f32 = (1..=8)
-                .map(|h| (2.0 * std::f32::consts::PI * hz * h as f32 * t).sin() * (-t * (3.0 + h as f32)).exp() / h as f32)
-                .sum();
-            *x += 0.3 * damp * tone;
-        }
-    }
-    samples
-}
 
 const SCORE: &str = r#"
 ~def = SynthDef(\listen, {
@@ -48,11 +31,8 @@ Score([
 #[test]
 fn the_take_reaches_perf_listen_intact_and_its_plucks_are_heard() {
     let dir = scratch("nrt_perf_listen");
-    let samples = take();
-    let spec = hound::WavSpec { channels: 1, sample_rate: 48_000, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
-    let mut writer = hound::WavWriter::create(dir.join("take.wav"), spec).unwrap();
-    samples.iter().for_each(|&x| writer.write_sample(x).unwrap());
-    writer.finalize().unwrap();
+    let samples = plucked_take(&PLUCKS, LENGTH, NOTE);
+    write_float_wav(&dir.join("take.wav"), &samples);
     sclang(SCORE, &[extension_dir()], &dir).expect_success("sclang writing the score");
 
     let out = dir.join("supernova.wav");

@@ -234,3 +234,39 @@ pub fn block_peaks(signal: &[f32]) -> Vec<f32> {
         .map(|b| b.iter().fold(0.0f32, |m, x| m.max(x.abs())))
         .collect()
 }
+
+/// Plucked strings for tests: at each `(start sample, Hz)`, decaying harmonics with a sharp attack, lasting
+/// `note` samples of which the last 30 ms are a damping fade (a cut-off would itself be an attack).
+pub fn plucked_take(plucks: &[(usize, f32)], length: usize, note: usize) -> Vec<f32> {
+    const DAMP: usize = 1_440;
+    let mut samples = vec![0.0f32; length];
+    for &(start, hz) in plucks {
+        for (i, x) in samples[start..(start + note).min(length)].iter_mut().enumerate() {
+            let t = i as f32 / SAMPLE_RATE as f32;
+            let damp = ((note - i) as f32 / DAMP as f32).min(1.0);
+            let tone: f32 = (1..=8)
+                .map(|h| {
+                    let h = h as f32;
+                    (2.0 * std::f32::consts::PI * hz * h * t).sin() * (-t * (3.0 + h)).exp() / h
+                })
+                .sum();
+            *x += 0.3 * damp * tone;
+        }
+    }
+    samples
+}
+
+/// Writes `samples` as a mono 32-bit float WAV at 48 kHz.
+pub fn write_float_wav(path: &Path, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: SAMPLE_RATE,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    for &x in samples {
+        writer.write_sample(x).unwrap();
+    }
+    writer.finalize().unwrap();
+}
