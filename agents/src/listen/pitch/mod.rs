@@ -17,7 +17,8 @@
 //! Octave errors are guarded three ways: McLeod's rule (the *first* NSDF peak within 90 % of the highest, so a
 //! period's multiples are not taken); a much more periodic peak at twice or three times the lag replaces the one
 //! found (it was a dominant harmonic, as on a low string picked near its middle); and a young window whose
-//! candidate could still be the second harmonic of a lower note not yet testable must be clean.
+//! candidate could still be the second harmonic of a lower note not yet testable must be clean (or fairly clean
+//! and the same as the previous block's).
 
 mod filter;
 mod hum;
@@ -66,6 +67,12 @@ const CLARITY_ON: f32 = 0.70;
 const CLARITY_KEEP: f32 = 0.60;
 /// Clarity needed to trust a period whose double has not been tested yet (it may be the second harmonic).
 const CLARITY_YOUNG: f32 = 0.9;
+/// Such a period is still trusted from this clarity when the previous block's clearest candidate had the same
+/// period (within [`AGREE_TOLERANCE`]): in the first, aperiodic milliseconds of a nylon or jazz note a single
+/// reading is rarely that clean, but a second harmonic read by chance seldom comes out clearest twice in a row.
+const CLARITY_YOUNG_AGREED: f32 = 0.7;
+/// Two consecutive candidates this close (fraction of the period) agree.
+const AGREE_TOLERANCE: f32 = 0.02;
 /// The cancelled signal is only read while it keeps this fraction of the plain signal's energy: less means the
 /// new note's period divides the old one (the same note again, or an octave up) and the plain signal is read.
 const CANCELLED_ENERGY_MIN: f32 = 0.1;
@@ -132,6 +139,10 @@ pub struct PitchTracker {
     max_period: f32,
     min_period: f32,
     last: PitchFrame,
+    /// Clearest in-range candidate of the block being read, and of the previous block (since the last attack),
+    /// for [`CLARITY_YOUNG_AGREED`].
+    raw_best: Option<Reading>,
+    previous_raw: Option<Reading>,
 }
 
 impl PitchTracker {
@@ -173,6 +184,8 @@ impl PitchTracker {
             max_period: rate / MIN_HZ,
             min_period: rate / MAX_HZ,
             last: PitchFrame::default(),
+            raw_best: None,
+            previous_raw: None,
         }
     }
 
@@ -214,6 +227,7 @@ impl PitchTracker {
         self.attack_start = self.plain.next_index();
         self.hold_blocks_left = self.hold_blocks;
         self.peak_level = 0.0;
+        self.previous_raw = None;
         if self.last.hz > 0.0 {
             self.cancel_period = self.rate / self.last.hz;
             self.cancel_left = self.cancel_len;
@@ -239,6 +253,7 @@ impl PitchTracker {
     /// start later miss the attack's transients (a body's thump, a pick's scrape); the oldest hold the most periods.
     fn reading(&mut self) -> Option<Reading> {
         let mut best: Option<Reading> = None;
+        self.raw_best = None;
         let oldest = clean_window(&self.plain, self.attack_start);
         let plain_energy = self.plain.mean_square(oldest).max(1.0e-20);
         for slot in 0..self.plain.slots() {
@@ -277,8 +292,15 @@ impl PitchTracker {
         best
     }
 
+    /// [`Self::reading`], remembering this block's clearest candidate for the next block's agreement test.
+    fn reading_remembered(&mut self) -> Option<Reading> {
+        let best = self.reading();
+        self.previous_raw = self.raw_best;
+        best
+    }
+
     /// Whichever of two readings is admissible and clearer.
-    fn better(&self, best: Option<Reading>, candidate: Reading) -> Option<Reading> {
+    fn better(&mut self, best: Option<Reading>, candidate: Reading) -> Option<Reading> {
         if !self.admissible(&candidate) {
             return best;
         }
@@ -288,11 +310,24 @@ impl PitchTracker {
         }
     }
 
-    /// In range, and not possibly the second harmonic of an untested lower note unless very clean.
-    fn admissible(&self, reading: &Reading) -> bool {
+    /// In range, and not possibly the second harmonic of an untested lower note unless very clean or clean and
+    /// agreeing with the previous block's clearest candidate. Notes the clearest in-range candidate.
+    fn admissible(&mut self, reading: &Reading) -> bool {
         let in_range = reading.period >= self.min_period && reading.period <= self.max_period;
+        if !in_range {
+            return false;
+        }
+        if self.raw_best.is_none_or(|b| b.clarity < reading.clarity) {
+            self.raw_best = Some(*reading);
+        }
         let sub_octave_untested = !reading.double_tested && 2.0 * reading.period <= self.max_period;
-        in_range && (!sub_octave_untested || reading.clarity >= CLARITY_YOUNG)
+        if !sub_octave_untested || reading.clarity >= CLARITY_YOUNG {
+            return true;
+        }
+        reading.clarity >= CLARITY_YOUNG_AGREED
+            && self
+                .previous_raw
+                .is_some_and(|p| (p.period / reading.period - 1.0).abs() < AGREE_TOLERANCE)
     }
 
     /// Voicing and pitch for the block just heard.
@@ -309,7 +344,7 @@ impl PitchTracker {
             return unvoiced;
         }
         let held = if hold { self.last } else { unvoiced };
-        let Some(reading) = self.reading() else {
+        let Some(reading) = self.reading_remembered() else {
             return held;
         };
         let hz = self.rate / reading.period;
