@@ -185,11 +185,7 @@ pub fn run(args: &Args) -> Result<()> {
 fn extension_dir(given: Option<&Path>) -> Result<PathBuf> {
     let dir = match given {
         Some(dir) => dir.to_path_buf(),
-        None => {
-            let home =
-                std::env::var_os("HOME").context("HOME is not set; pass --extensions DIR")?;
-            PathBuf::from(home).join(".local/share/SuperCollider/Extensions")
-        }
+        None => crate::sclang::user_extension_dir().context("HOME is not set; pass --extensions DIR")?,
     };
     if !dir.join("Performia/Classes").is_dir() || !dir.join("Performia/plugins").is_dir() {
         bail!(

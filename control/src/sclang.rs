@@ -7,7 +7,7 @@
 
 use anyhow::{Context, Result, bail};
 use std::fs::{self, File};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,17 +18,36 @@ const FAILED: &str = "PERFORMIA-SCLANG-ERROR";
 /// Compiling the class library takes a few seconds; a minute means something is wrong.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
+/// SuperCollider's user extension folder (`Platform.userExtensionDir`), which sclang always compiles.
+pub fn user_extension_dir() -> Option<PathBuf> {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))?;
+    Some(data.join("SuperCollider/Extensions"))
+}
+
+/// A private sclang config that compiles the Performia classes of `extensions` exactly once: added when they
+/// are not in the user extension folder, with any other Performia copy there excluded (two copies of a class
+/// stop sclang).
+fn class_config(extensions: &Path) -> String {
+    let user = user_extension_dir().and_then(|dir| fs::canonicalize(dir).ok());
+    let ours = fs::canonicalize(extensions).unwrap_or_else(|_| extensions.to_path_buf());
+    let (include, exclude) = match &user {
+        Some(user) if *user == ours => (String::new(), String::new()),
+        Some(user) => (ours.join("Performia/Classes").display().to_string(), user.join("Performia").display().to_string()),
+        None => (ours.join("Performia/Classes").display().to_string(), String::new()),
+    };
+    let list = |path: String| if path.is_empty() { "    []\n".to_owned() } else { format!("    - {path}\n") };
+    format!("includePaths:\n{}excludePaths:\n{}postInlineWarnings: false\n", list(include), list(exclude))
+}
+
 /// Runs `code` in headless sclang, with the classes of `<extensions>/Performia/Classes` on its class path,
 /// in `workdir` (which also receives the config, the script and the log). `~dir` holds `workdir`'s absolute
 /// path inside the code. Errors quote the end of sclang's log.
 pub fn run(code: &str, extensions: &Path, workdir: &Path) -> Result<()> {
     let workdir = fs::canonicalize(workdir).context("work directory")?;
-    let classes = extensions.join("Performia/Classes");
     // A private config: the default class library plus ours, whatever the user's own config says.
-    let conf = format!(
-        "includePaths:\n    - {}\nexcludePaths:\n    []\npostInlineWarnings: false\n",
-        classes.display()
-    );
+    let conf = class_config(extensions);
     let conf_path = workdir.join("sclang_conf.yaml");
     fs::write(&conf_path, conf).context("write the sclang config")?;
     let script = workdir.join("script.scd");

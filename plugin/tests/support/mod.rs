@@ -153,7 +153,12 @@ pub fn sclang(code: &str, extensions: &[&Path], workdir: &Path) -> Output {
             );
         }
     }
-    conf += "excludePaths:\n    []\npostInlineWarnings: false\n";
+    // A Performia installed in the user extension folder (always compiled) would define every class twice.
+    let data = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/share")
+    });
+    let installed = data.join("SuperCollider/Extensions/Performia");
+    conf += &format!("excludePaths:\n    - {}\npostInlineWarnings: false\n", installed.display());
     let conf_path = workdir.join("sclang_conf.yaml");
     fs::write(&conf_path, conf).unwrap();
     let script = workdir.join("script.scd");
