@@ -193,6 +193,12 @@ pub fn render(
         plugin_path += ext.to_str().unwrap();
     }
     let channels = channels.to_string();
+    // Even in NRT mode both servers name their shared memory after their UDP port: two renders at once on
+    // the default port fail (`boost::interprocess::bad_alloc`), so each gets a port the system says is free.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map_or(0, |a| a.port())
+        .to_string();
     let args = [
         "-N",
         score.to_str().unwrap(),
@@ -203,6 +209,8 @@ pub fn render(
         "float",
         "-o",
         &channels,
+        "-u",
+        &port,
         "-U",
         &plugin_path,
     ];
