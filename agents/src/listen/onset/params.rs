@@ -1,0 +1,105 @@
+//! The onset detector's tunable settings and their defaults.
+
+/// Tunable settings of the detector; [`Default`] is what the listener uses.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OnsetParams {
+    /// How far (dB) a sub-block's energy must rise above the background to be an onset.
+    pub rise_db: f32,
+    /// How far (dB) above the tracked noise floor an onset's sub-block must be.
+    pub floor_margin_db: f32,
+    /// Absolute gate (dB re full scale, of the pre-emphasised energy): nothing quieter is an onset.
+    pub gate_db: f32,
+    /// Length (ms) of the window whose maximum is the background.
+    pub background_ms: f32,
+    /// Newest sub-blocks left out of the background, so an attack's own start does not hide it.
+    pub gap_subs: usize,
+    /// Time (ms) after an onset during which no other onset is reported (strums).
+    pub refractory_ms: f32,
+    /// How fast (dB per second) the noise floor may rise when the level stays above it.
+    pub floor_rise_db_per_s: f32,
+    /// Spectral flux (sum over bins of natural-log magnitude rises) that makes an onset.
+    pub flux_threshold: f32,
+    /// Blocks between a spectrum and its flux reference.
+    pub flux_lag_blocks: usize,
+    /// Band of the flux, Hz.
+    pub flux_low_hz: f32,
+    pub flux_high_hz: f32,
+    /// Spectral floor as a multiple of the noise floor's magnitude in a bin.
+    pub flux_floor_over_noise: f32,
+    /// Corner (Hz) of the one-pole low-pass before the first difference: with it the emphasis peaks in the
+    /// attack's band instead of in the top octave, where hiss lives.
+    pub emphasis_lowpass_hz: f32,
+    /// Spectral floor (dB) below the loudest bin heard lately: quieter detail makes no flux.
+    pub flux_range_db: f32,
+    /// How fast (dB per second) the loudest-bin reference of `flux_range_db` falls.
+    pub flux_release_db_per_s: f32,
+    /// Time constant (ms) of the running mean of the flux.
+    pub flux_mean_ms: f32,
+    /// The flux must also exceed this multiple of its running mean.
+    pub flux_mean_factor: f32,
+    /// The running mean takes in the flux only up to this multiple of `flux_threshold` (0: no limit), so one
+    /// loud attack does not deafen the detector to the next note.
+    pub flux_mean_cap: f32,
+    /// Samples over which the spectral window falls at its newest end (0: a symmetric Hann window). A short fall
+    /// puts the newest samples, where an attack appears, near full weight, so the flux sees it blocks sooner; but
+    /// its leakage makes vibrato and beating churn (64 samples: median delay 2.9 -> 2.0 ms on guitar-dev, yet
+    /// false onsets in a ringing chord with vibrato), so it is off here and used by the fast view instead.
+    pub window_fall: usize,
+    /// The running mean takes in the flux only up to this multiple of itself (0: no limit): attacks then hardly
+    /// raise it, and it follows the churn of what is ringing rather than the last strum.
+    pub flux_mean_clip: f32,
+    /// A flux above `confirm_flux` and `confirm_mean_factor` times its running mean is also an onset when an
+    /// energy rise of at least `confirm_rise_db` came with it (within `RISE_MEMORY` blocks): a strum over a
+    /// ringing chord, whose flux stays under the plain mean threshold (0: off).
+    pub confirm_rise_db: f32,
+    pub confirm_mean_factor: f32,
+    /// Least flux that a confirmed energy rise needs.
+    pub confirm_flux: f32,
+    /// Bins either side whose maximum in the reference frame a bin is compared with (1 to 4; 2 costs legato
+    /// changes a semitone apart: F 0.950 -> 0.928 on guitar-dev).
+    pub flux_neighbours: usize,
+    /// Fall (samples) of a second, fast spectral window whose flux is an onset only when an energy rise of at
+    /// least `fast_rise_db` came with it in this block or the one before (0: no fast view).
+    pub fast_window_fall: usize,
+    pub fast_rise_db: f32,
+    /// The fast flux must exceed this multiple of its own running mean (and `flux_threshold`).
+    pub fast_mean_factor: f32,
+    /// Like `confirm_mean_factor`, for the fast view's flux, whose confirming rise must also reach `fast_rise_db`
+    /// (0: off).
+    pub fast_confirm_mean_factor: f32,
+}
+
+impl Default for OnsetParams {
+    fn default() -> Self {
+        Self {
+            rise_db: 6.0,
+            floor_margin_db: 12.0,
+            gate_db: -85.0,
+            background_ms: 20.0,
+            gap_subs: 3,
+            refractory_ms: 50.0,
+            floor_rise_db_per_s: 1.0,
+            flux_threshold: 8.0,
+            flux_lag_blocks: 8,
+            flux_low_hz: 200.0,
+            flux_high_hz: 6100.0,
+            flux_floor_over_noise: 4.0,
+            emphasis_lowpass_hz: 0.0,
+            flux_range_db: 45.0,
+            flux_release_db_per_s: 20.0,
+            flux_mean_ms: 50.0,
+            flux_mean_factor: 3.5,
+            flux_mean_cap: 2.0,
+            window_fall: 0,
+            flux_mean_clip: 0.0,
+            confirm_rise_db: 2.0,
+            confirm_mean_factor: 2.5,
+            confirm_flux: 8.0,
+            flux_neighbours: 1,
+            fast_window_fall: 64,
+            fast_rise_db: 3.0,
+            fast_mean_factor: 4.5,
+            fast_confirm_mean_factor: 3.5,
+        }
+    }
+}
