@@ -4,6 +4,7 @@
 //! what was heard as a [`Heard`]. Everything is allocated in `new`; `process` never allocates, locks or blocks.
 
 pub mod beat;
+mod biquad;
 pub mod chord;
 pub mod level;
 pub mod onset;

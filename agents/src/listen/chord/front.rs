@@ -1,57 +1,11 @@
 //! The chord tracker's front end: band-limit, decimate and keep the recent past; find attacks on its own.
 
+use crate::listen::biquad::Biquad;
+
 /// Rate the analysis runs at, roughly: chroma needs nothing above ~2 kHz, so 48 kHz input is decimated by 4.
 const TARGET_RATE_HZ: f32 = 12_000.0;
 /// Length of the history ring in decimated samples (a power of two): the longest analysis window.
 pub const HISTORY: usize = 2048;
-
-/// One biquad section (transposed direct form II).
-#[derive(Clone, Copy, Default)]
-struct Biquad {
-    b0: f32,
-    b1: f32,
-    b2: f32,
-    a1: f32,
-    a2: f32,
-    s1: f32,
-    s2: f32,
-}
-
-impl Biquad {
-    /// RBJ low-pass at `cutoff_hz` with quality `q`.
-    fn low_pass(sample_rate: f32, cutoff_hz: f32, q: f32) -> Self {
-        let w0 = 2.0 * core::f32::consts::PI * cutoff_hz / sample_rate;
-        let alpha = w0.sin() / (2.0 * q);
-        let cos = w0.cos();
-        let a0 = 1.0 + alpha;
-        Self {
-            b0: (1.0 - cos) / 2.0 / a0,
-            b1: (1.0 - cos) / a0,
-            b2: (1.0 - cos) / 2.0 / a0,
-            a1: -2.0 * cos / a0,
-            a2: (1.0 - alpha) / a0,
-            s1: 0.0,
-            s2: 0.0,
-        }
-    }
-
-    #[inline]
-    fn tick(&mut self, x: f32) -> f32 {
-        let y = self.b0 * x + self.s1;
-        self.s1 = self.b1 * x - self.a1 * y + self.s2;
-        self.s2 = self.b2 * x - self.a2 * y;
-        y
-    }
-
-    /// Keeps the state finite and out of the denormal range, whatever came in.
-    fn flush(&mut self) {
-        for s in [&mut self.s1, &mut self.s2] {
-            if !s.is_finite() || s.abs() < 1e-20 {
-                *s = 0.0;
-            }
-        }
-    }
-}
 
 /// Low-passes and decimates the input into a ring of the last [`HISTORY`] samples.
 pub struct Front {
@@ -100,7 +54,7 @@ impl Front {
                 0.0
             };
             let [first, second] = &mut self.filters;
-            let y = second.tick(first.tick(x));
+            let y = second.run(first.run(x));
             peak = peak.max(y.abs());
             self.phase += 1;
             if self.phase >= self.decimation {

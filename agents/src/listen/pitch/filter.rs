@@ -5,6 +5,7 @@
 //! A gentle one-pole high-pass removes DC offsets; a steeper one would ring at every attack of a low note and
 //! spoil the first periods, which are the ones that matter for latency.
 
+use crate::listen::biquad::Biquad;
 use core::f32::consts::PI;
 
 /// Inputs beyond this magnitude are broken and read as silence: no guitar signal comes near, and letting them
@@ -12,75 +13,6 @@ use core::f32::consts::PI;
 const INPUT_LIMIT: f32 = 16.0;
 /// Filter states smaller than this are set to zero, so decaying tails never reach denormal numbers.
 const DENORMAL_FLOOR: f32 = 1.0e-20;
-
-/// One second-order section in transposed direct form II.
-#[derive(Clone, Copy, Debug, Default)]
-struct Biquad {
-    b0: f32,
-    b1: f32,
-    b2: f32,
-    a1: f32,
-    a2: f32,
-    s1: f32,
-    s2: f32,
-}
-
-impl Biquad {
-    /// RBJ cookbook low-pass at `hz` with quality `q`.
-    fn low_pass(sample_rate: f32, hz: f32, q: f32) -> Self {
-        let w = 2.0 * PI * (hz / sample_rate).clamp(1.0e-4, 0.49);
-        let (sin, cos) = w.sin_cos();
-        let alpha = sin / (2.0 * q);
-        let a0 = 1.0 + alpha;
-        let (b0, b1) = ((1.0 - cos) / 2.0, 1.0 - cos);
-        Self {
-            b0: b0 / a0,
-            b1: b1 / a0,
-            b2: b0 / a0,
-            a1: -2.0 * cos / a0,
-            a2: (1.0 - alpha) / a0,
-            s1: 0.0,
-            s2: 0.0,
-        }
-    }
-
-    /// RBJ cookbook high-pass at `hz` with quality `q`.
-    fn high_pass(sample_rate: f32, hz: f32, q: f32) -> Self {
-        let w = 2.0 * PI * (hz / sample_rate).clamp(1.0e-4, 0.49);
-        let (sin, cos) = w.sin_cos();
-        let alpha = sin / (2.0 * q);
-        let a0 = 1.0 + alpha;
-        let (b0, b1) = ((1.0 + cos) / 2.0, -(1.0 + cos));
-        Self {
-            b0: b0 / a0,
-            b1: b1 / a0,
-            b2: b0 / a0,
-            a1: -2.0 * cos / a0,
-            a2: (1.0 - alpha) / a0,
-            s1: 0.0,
-            s2: 0.0,
-        }
-    }
-
-    #[inline]
-    fn run(&mut self, x: f32) -> f32 {
-        let y = self.b0 * x + self.s1;
-        self.s1 = self.b1 * x - self.a1 * y + self.s2;
-        self.s2 = self.b2 * x - self.a2 * y;
-        y
-    }
-
-    fn flush(&mut self) {
-        if !self.s1.is_finite() || !self.s2.is_finite() {
-            (self.s1, self.s2) = (0.0, 0.0);
-        }
-        for state in [&mut self.s1, &mut self.s2] {
-            if !is_live(*state) {
-                *state = 0.0;
-            }
-        }
-    }
-}
 
 /// Quality factors of the three sections of a 6th-order Butterworth filter.
 const BUTTERWORTH6_Q: [f32; 3] = [0.517_638, core::f32::consts::FRAC_1_SQRT_2, 1.931_852];
