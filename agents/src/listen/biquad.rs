@@ -20,29 +20,22 @@ pub(crate) struct Biquad {
 impl Biquad {
     /// RBJ cookbook low-pass at `hz` with quality `q`.
     pub(crate) fn low_pass(sample_rate: f32, hz: f32, q: f32) -> Self {
-        let w = 2.0 * PI * (hz / sample_rate).clamp(1.0e-4, 0.49);
-        let (sin, cos) = w.sin_cos();
-        let alpha = sin / (2.0 * q);
-        let a0 = 1.0 + alpha;
-        let (b0, b1) = ((1.0 - cos) / 2.0, 1.0 - cos);
-        Self {
-            b0: b0 / a0,
-            b1: b1 / a0,
-            b2: b0 / a0,
-            a1: -2.0 * cos / a0,
-            a2: (1.0 - alpha) / a0,
-            s1: 0.0,
-            s2: 0.0,
-        }
+        Self::cookbook(sample_rate, hz, q, |cos| ((1.0 - cos) / 2.0, 1.0 - cos))
     }
 
     /// RBJ cookbook high-pass at `hz` with quality `q`.
     pub(crate) fn high_pass(sample_rate: f32, hz: f32, q: f32) -> Self {
+        Self::cookbook(sample_rate, hz, q, |cos| ((1.0 + cos) / 2.0, -(1.0 + cos)))
+    }
+
+    /// The cookbook's low- and high-pass share their poles and a symmetric numerator `(b0, b1, b0)`;
+    /// `numerator` gives `(b0, b1)` from `cos(w)`.
+    fn cookbook(sample_rate: f32, hz: f32, q: f32, numerator: impl Fn(f32) -> (f32, f32)) -> Self {
         let w = 2.0 * PI * (hz / sample_rate).clamp(1.0e-4, 0.49);
         let (sin, cos) = w.sin_cos();
         let alpha = sin / (2.0 * q);
         let a0 = 1.0 + alpha;
-        let (b0, b1) = ((1.0 + cos) / 2.0, -(1.0 + cos));
+        let (b0, b1) = numerator(cos);
         Self {
             b0: b0 / a0,
             b1: b1 / a0,

@@ -278,14 +278,20 @@ impl<'a, T: Record> Ring<'a, T> {
         stamp
             .compare_exchange(current, seq << 1 | 1, Acquire, Relaxed)
             .ok()?;
-        fence(Release);
-        let [p1, p2, p3] = item.encode();
-        w1.store(p1, Relaxed);
-        w2.store(p2, Relaxed);
-        w3.store(p3, Relaxed);
-        stamp.store(seq << 1, Release);
+        publish(stamp, [w1, w2, w3], item, seq);
         Some(seq)
     }
+}
+
+/// Fills a slot already marked busy for `seq` and marks it written. The Release fence comes first: a reader
+/// that sees any of the new payload also sees busy; the Release stamp store last: a reader that sees the new
+/// stamp sees the whole payload.
+fn publish<T: Record>(stamp: &AtomicU64, payload: [&AtomicU64; 3], item: &T, seq: u64) {
+    fence(Release);
+    for (word, value) in payload.into_iter().zip(item.encode()) {
+        word.store(value, Relaxed);
+    }
+    stamp.store(seq << 1, Release);
 }
 
 /// The one writer of a ring (see [`Ring::claim`]). Releases its claim when dropped.
@@ -301,15 +307,8 @@ impl<T: Record> ExclusiveWriter<'_, T> {
     pub fn push(&mut self, item: &T) -> u64 {
         let seq = self.next;
         if let Some([stamp, w1, w2, w3]) = self.ring.slot(seq) {
-            // Busy first, then a Release fence: a reader that sees any of the new payload also sees busy.
             stamp.store(seq << 1 | 1, Relaxed);
-            fence(Release);
-            let [p1, p2, p3] = item.encode();
-            w1.store(p1, Relaxed);
-            w2.store(p2, Relaxed);
-            w3.store(p3, Relaxed);
-            // Release: a reader that sees this stamp sees the payload above.
-            stamp.store(seq << 1, Release);
+            publish(stamp, [w1, w2, w3], item, seq);
         }
         if let Some(head) = self.ring.word(HEAD) {
             head.store(seq, Release);
