@@ -1,6 +1,7 @@
 //! `performia analyze`: renders takes through `PerfListen` in supernova's non-real-time mode (the same unit
 //! as live) and writes what it heard as detection JSON for `guitar-dev/score.py`; with `--compare-sc`, the
-//! same render also runs SuperCollider's `Onsets`, `Pitch` and `BeatTrack` on the same input.
+//! same render also runs SuperCollider's `Onsets`, `Pitch` and `BeatTrack` on the same input. With `--offline`
+//! the listener's DSP runs in this process instead ([`crate::offline`]), for tuning without a server.
 
 use crate::detections::{self as det, Detections};
 use crate::nrt::{Render, Score};
@@ -42,6 +43,9 @@ pub struct Args {
     /// Keep the work files (the take as the server reads it, score, render, logs) in DIR.
     #[arg(long, value_name = "DIR")]
     keep_work: Option<PathBuf>,
+    /// Run the listener's DSP in this process, without supernova: the same code and blocks, for tuning.
+    #[arg(long, conflicts_with_all = ["compare_sc", "extensions", "keep_work"])]
+    offline: bool,
 }
 
 /// The rendered channels: PerfListen's nine outputs in order, the input as the synth played it, then
@@ -79,8 +83,23 @@ SynthDef(\performia_analyze_sc, { |buf = 0, tempoPrior = 0, threshold = 0.5|
 
 impl Args {
     /// The arguments `performia analyze TAKES -o OUT [--extensions DIR] [--compare-sc]` would give.
-    pub fn new(takes: Vec<PathBuf>, out: Option<PathBuf>, extensions: Option<PathBuf>, compare_sc: bool) -> Self {
-        Self { takes, out, extensions, compare_sc, sc_onset_threshold: 0.5, tempo_prior: 0.0, jobs: None, keep_work: None }
+    pub fn new(
+        takes: Vec<PathBuf>,
+        out: Option<PathBuf>,
+        extensions: Option<PathBuf>,
+        compare_sc: bool,
+    ) -> Self {
+        Self {
+            takes,
+            out,
+            extensions,
+            compare_sc,
+            sc_onset_threshold: 0.5,
+            tempo_prior: 0.0,
+            jobs: None,
+            keep_work: None,
+            offline: false,
+        }
     }
 }
 
@@ -104,7 +123,6 @@ pub fn run(args: &Args) -> Result<()> {
         .iter()
         .map(|path| Take::read(path))
         .collect::<Result<Vec<_>>>()?;
-    let extensions = extension_dir(args.extensions.as_deref())?;
     let temp;
     let work = match &args.keep_work {
         Some(dir) => {
@@ -119,14 +137,11 @@ pub fn run(args: &Args) -> Result<()> {
         }
     };
     let jobs = plan(takes, args, &work)?;
-    sclang::run(SYNTHDEFS, &extensions, &work).context("writing the synth definitions")?;
-    let def_name = if args.compare_sc {
-        "performia_analyze_sc"
+    let server = if args.offline {
+        None
     } else {
-        "performia_analyze"
+        Some(Server::prepare(args, &work)?)
     };
-    let def =
-        fs::read(work.join(format!("{def_name}.scsyndef"))).context("read the synth definition")?;
 
     let total: u64 = jobs.iter().map(|job| job.frames).sum();
     let bar = ProgressBar::new(total).with_style(
@@ -151,7 +166,11 @@ pub fn run(args: &Args) -> Result<()> {
         for _ in 0..threads.min(jobs.len()) {
             scope.spawn(|| {
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    match analyze(job, args, &extensions, &def, def_name) {
+                    let analysed = match &server {
+                        Some(server) => analyze(job, args, server),
+                        None => analyze_offline(job, args),
+                    };
+                    match analysed {
                         // Above the bar on a terminal, plainly otherwise.
                         Ok(summary) => bar.suspend(|| eprintln!("{summary}")),
                         Err(error) => errors
@@ -181,11 +200,39 @@ pub fn run(args: &Args) -> Result<()> {
     }
 }
 
+/// What every render needs: the installed extension and the synth definition sclang wrote.
+struct Server {
+    extensions: PathBuf,
+    def: Vec<u8>,
+    def_name: &'static str,
+}
+
+impl Server {
+    fn prepare(args: &Args, work: &Path) -> Result<Self> {
+        let extensions = extension_dir(args.extensions.as_deref())?;
+        sclang::run(SYNTHDEFS, &extensions, work).context("writing the synth definitions")?;
+        let def_name = if args.compare_sc {
+            "performia_analyze_sc"
+        } else {
+            "performia_analyze"
+        };
+        let def = fs::read(work.join(format!("{def_name}.scsyndef")))
+            .context("read the synth definition")?;
+        Ok(Self {
+            extensions,
+            def,
+            def_name,
+        })
+    }
+}
+
 /// The installed extension folder: `--extensions` or SuperCollider's user folder, checked for our classes.
 fn extension_dir(given: Option<&Path>) -> Result<PathBuf> {
     let dir = match given {
         Some(dir) => dir.to_path_buf(),
-        None => crate::sclang::user_extension_dir().context("HOME is not set; pass --extensions DIR")?,
+        None => {
+            crate::sclang::user_extension_dir().context("HOME is not set; pass --extensions DIR")?
+        }
     };
     if !dir.join("Performia/Classes").is_dir() || !dir.join("Performia/plugins").is_dir() {
         bail!(
@@ -245,13 +292,8 @@ fn plan(takes: Vec<Take>, args: &Args, work: &Path) -> Result<Vec<Job>> {
 }
 
 /// Renders one take and writes its detections; returns a one-line summary.
-fn analyze(
-    job: &Job,
-    args: &Args,
-    extensions: &Path,
-    def: &[u8],
-    def_name: &str,
-) -> Result<String> {
+fn analyze(job: &Job, args: &Args, server: &Server) -> Result<String> {
+    let (extensions, def, def_name) = (&server.extensions, &server.def, server.def_name);
     let take = &job.take;
     fs::create_dir_all(&job.work)?;
     let input = job.work.join("take.wav");
@@ -367,6 +409,21 @@ fn analyze(
         let _ = fs::remove_file(&out); // the largest file; the temporary folder goes at the end anyway
     }
     Ok(summary)
+}
+
+/// Listens to one take in this process and writes its detections; returns a one-line summary.
+fn analyze_offline(job: &Job, args: &Args) -> Result<String> {
+    let take = &job.take;
+    let tail = (TAIL * f64::from(take.sample_rate)) as usize;
+    let heard = crate::offline::listen(
+        &take.samples,
+        tail,
+        take.sample_rate,
+        args.tempo_prior,
+        &job.frames_done,
+    );
+    write_json(&job.json, &heard)?;
+    Ok(format!("{}: {}", job.json.display(), counts(&heard)))
 }
 
 fn counts(detections: &Detections) -> String {

@@ -5,6 +5,7 @@ mod bench_ring;
 mod demo;
 mod detections;
 mod nrt;
+mod offline;
 mod sclang;
 mod send;
 mod state;

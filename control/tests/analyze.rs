@@ -177,6 +177,25 @@ fn the_pitch_track_holds_each_plucks_frequency_and_chords_and_beats_are_reported
 }
 
 #[test]
+fn offline_analysis_reports_what_the_server_reports_to_the_block() {
+    let (served, dir) = analysed();
+    let (ok, stderr) = performia(
+        dir,
+        &["analyze", "take.wav", "-o", "offline.json", "--offline"],
+    );
+    assert!(ok, "performia analyze --offline failed:\n{stderr}");
+    let offline = read_json(&dir.join("offline.json"));
+    // The same DSP on the same blocks from sample 0: every detection at the same block end, every value equal.
+    for key in ["onsets", "pitch", "chords", "beats"] {
+        assert_eq!(offline[key], served[key], "{key} differ");
+    }
+    assert!(
+        !times(&offline, "onsets").is_empty(),
+        "nothing was heard: {offline}"
+    );
+}
+
+#[test]
 fn compare_sc_writes_supercollider_detections_beside_ours_for_every_take() {
     let dir = scratch("control_analyze_compare_sc");
     let samples = take();
