@@ -382,3 +382,105 @@ fn other_sample_rates_work_too() {
         }
     );
 }
+
+/// The label at `seconds`.
+fn label_at(labels: &[Chord], seconds: f32) -> Chord {
+    labels.get(block_of(seconds)).copied().unwrap_or_default()
+}
+
+#[test]
+fn a_power_chord_chugged_with_rests_keeps_its_label_through_the_rests() {
+    // C5 chugs: 80 ms of sound, damped, then 120 ms of silence, as in a palm-muted riff.
+    let c5 = [48, 55, 60];
+    let mut signal = vec![0.0f32; (2.2 * RATE) as usize];
+    for i in 0..10 {
+        let start = 0.2 + 0.2 * i as f32;
+        strum(&mut signal, start, start + 0.08, &c5);
+    }
+    let labels = track(&signal);
+    let want = Chord {
+        root: 0,
+        quality: ChordQuality::Power,
+    };
+    let first = first_right(&labels, 0, want).expect("C5 never named");
+    let end = block_of(2.1);
+    let held = labels
+        .get(first..end)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|&&c| c == want)
+        .count() as f32
+        / (end - first) as f32;
+    assert!(held >= 0.95, "C5 held in only {held:.2} of the riff");
+}
+
+#[test]
+fn a_chord_outlives_a_short_rest_but_not_a_long_silence() {
+    let mut signal = vec![0.0f32; (3.0 * RATE) as usize];
+    strum(&mut signal, 0.2, 1.0, &[50, 57, 62, 66]);
+    let labels = track(&signal);
+    let d_major = Chord {
+        root: 2,
+        quality: ChordQuality::Major,
+    };
+    assert_eq!(label_at(&labels, 0.9), d_major);
+    assert_eq!(
+        label_at(&labels, 1.3),
+        d_major,
+        "a 0.3 s rest cleared the chord"
+    );
+    assert_eq!(
+        label_at(&labels, 2.5).quality,
+        ChordQuality::None,
+        "1.5 s of silence kept the chord"
+    );
+}
+
+#[test]
+fn a_chord_ringing_down_to_its_bass_string_keeps_its_label() {
+    // An open E major whose upper strings die within a few tenths of a second while the low E rings on.
+    let mut signal = vec![0.0f32; (3.0 * RATE) as usize];
+    let start = (0.2 * RATE) as usize;
+    for (i, &m) in [40, 47, 52, 56, 59, 64].iter().enumerate() {
+        let ring = if m == 40 { 4.0 } else { 0.12 };
+        pluck(
+            &mut signal,
+            RATE,
+            start + (i as f32 * 0.008 * RATE) as usize,
+            m,
+            0.08,
+            ring,
+        );
+    }
+    let labels = track(&signal);
+    let e_major = Chord {
+        root: 4,
+        quality: ChordQuality::Major,
+    };
+    assert!(
+        first_right(&labels, 0, e_major).is_some_and(|b| b < block_of(0.35)),
+        "E major not named after the strum"
+    );
+    assert_eq!(
+        label_at(&labels, 2.9),
+        e_major,
+        "the ringing bass lost the chord"
+    );
+}
+
+#[test]
+fn a_single_note_outside_the_chord_clears_it() {
+    let mut signal = vec![0.0f32; (3.0 * RATE) as usize];
+    strum(&mut signal, 0.2, 1.0, &voicing(ChordQuality::Major, 8));
+    // F#3 is no tone of C major: a melody note after the chord, not the chord ringing on.
+    strum(&mut signal, 1.0, 3.0, &[54]);
+    let labels = track(&signal);
+    assert_eq!(
+        label_at(&labels, 0.9),
+        Chord {
+            root: 0,
+            quality: ChordQuality::Major
+        }
+    );
+    assert_eq!(label_at(&labels, 2.5).quality, ChordQuality::None);
+}

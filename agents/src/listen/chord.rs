@@ -25,6 +25,9 @@ use super::{BLOCK, Chord, Onset};
 
 /// Mean-square level (of the band-limited signal) below which the guitar is silent: about -66 dBFS RMS.
 const SILENCE_POWER: f32 = 2.5e-7;
+/// The same once a chord is heard, 20 dB lower: a chord ringing out stays a chord while its notes stand out of the
+/// noise (a gate with hysteresis).
+const HELD_SILENCE_POWER: f32 = SILENCE_POWER * 0.01;
 
 /// Every tunable of the tracker, with the defaults measured on the development takes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -52,6 +55,9 @@ pub struct ChordParams {
     /// alone) switches at once and the smoothed evidence restarts from it: a clear new chord need not wait for the
     /// old one's evidence to fade, while a re-strum of the same chord, or an unclear one, goes through smoothing.
     pub switch_margin: f32,
+    /// How long a chord label outlives silence or noise, in seconds: a rest between chugs or strums keeps the
+    /// chord; only a longer silence clears it.
+    pub hold_silence_s: f32,
     /// Whether the tracker also restarts its window on attacks it finds itself (for use without an onset detector).
     pub own_attacks: bool,
     /// How notes are read from the spectrum.
@@ -73,6 +79,7 @@ impl Default for ChordParams {
             rate_after_attack: 0.5,
             rate_ringing: 0.2,
             switch_margin: 0.4,
+            hold_silence_s: 0.5,
             own_attacks: true,
             spectrum: SpectrumParams::default(),
             fit: FitParams::default(),
@@ -112,6 +119,9 @@ pub struct ChordTracker {
     attack_sample: u64,
     label: Chord,
     chroma: spectrum::Chroma,
+    /// Block of the last analysis that heard a chord, or a single tone of the chord in force.
+    last_heard_block: u64,
+    hold_blocks: u64,
 }
 
 impl ChordTracker {
@@ -145,6 +155,8 @@ impl ChordTracker {
             attack_sample: 0,
             label: Chord::default(),
             chroma: spectrum::Chroma::default(),
+            last_heard_block: 0,
+            hold_blocks: (params.hold_silence_s.max(0.0) * block_rate) as u64,
             front,
             params,
         }
@@ -192,6 +204,14 @@ impl ChordTracker {
         self.chroma.full
     }
 
+    /// The notes read in the last analysis, strongest first: MIDI number and salience relative to the strongest.
+    pub fn notes(&self) -> &[(u8, f32)] {
+        self.chroma
+            .notes
+            .get(..self.chroma.peaks as usize)
+            .unwrap_or(&[])
+    }
+
     /// The pitch class of the lowest clear note of the last analysis, if one was heard.
     pub fn bass(&self) -> Option<u8> {
         self.chroma
@@ -211,17 +231,46 @@ impl ChordTracker {
         self.front.copy_last(len, self.spectrum.window_input());
         let chroma = self.spectrum.analyse(len, &self.params.spectrum);
         self.chroma = chroma;
-        let p = &self.params;
-        if chroma.power < SILENCE_POWER
-            || chroma.peaks < 1
-            || self.fitter.clear_pitch_classes(&chroma) < 2
-        {
-            // Silence, noise or a single note: every chord scores nothing and "no chord" scores fully.
-            self.frame.iter_mut().for_each(|v| *v = 0.0);
-            if let Some(none) = self.frame.get_mut(NO_CHORD) {
-                *none = 1.0;
-            }
+        let p = self.params;
+        let current = hypothesis_of(self.label).unwrap_or(NO_CHORD);
+        let gate = if current == NO_CHORD {
+            SILENCE_POWER
         } else {
+            HELD_SILENCE_POWER
+        };
+        let quiet = chroma.power.min(chroma.recent_power) < gate || chroma.peaks < 1;
+        let single = !quiet && self.fitter.clear_pitch_classes(&chroma) < 2;
+        if current != NO_CHORD {
+            if quiet {
+                // A rest: the chord is still the harmony until the silence outlasts the hold.
+                if self.blocks - self.last_heard_block <= self.hold_blocks {
+                    return;
+                }
+                self.label = Chord::default();
+                self.set_no_chord_frame();
+                self.smoothed = self.frame;
+                return;
+            }
+            let tone = Fitter::strongest_pitch_class(&chroma);
+            // No attack in the window and the newest part no louder than the whole: the sound only dies away.
+            let decaying = !fresh && chroma.recent_power <= chroma.power;
+            if single
+                && tone.is_some_and(|pc| {
+                    pc == current % 12 || (decaying && templates::has_tone(current, pc))
+                })
+            {
+                // Nothing contradicts the chord: its root alone (a chug on the bass string, the doubled root ringing
+                // longest), or any of its tones dying away with nothing new in the window. Another single note,
+                // or one that brings new energy, may be a melody line and goes through the smoothing.
+                self.last_heard_block = self.blocks;
+                return;
+            }
+        }
+        if quiet || single {
+            // Silence, noise or a single note: every chord scores nothing and "no chord" scores fully.
+            self.set_no_chord_frame();
+        } else {
+            self.last_heard_block = self.blocks;
             let mut chords = [0.0f32; HYPOTHESES];
             self.fitter.score(&chroma, &mut chords);
             for (f, c) in self.frame.iter_mut().zip(chords.iter()) {
@@ -231,7 +280,6 @@ impl ChordTracker {
                 *none = p.min_score;
             }
         }
-        let current = hypothesis_of(self.label).unwrap_or(NO_CHORD);
         if fresh {
             // Only chords switch at once: a single note under a ringing chord (an arpeggio) must not clear it.
             let (best, best_score) = argmax(self.frame.get(..NO_CHORD).unwrap_or(&[]));
@@ -272,6 +320,16 @@ impl ChordTracker {
         };
         if best_score > current_score + margin {
             self.label = label_of(best);
+        }
+    }
+}
+
+impl ChordTracker {
+    /// This analysis heard no chord: every chord scores nothing and "no chord" scores fully.
+    fn set_no_chord_frame(&mut self) {
+        self.frame.iter_mut().for_each(|v| *v = 0.0);
+        if let Some(none) = self.frame.get_mut(NO_CHORD) {
+            *none = 1.0;
         }
     }
 }

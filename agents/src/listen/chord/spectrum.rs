@@ -12,6 +12,10 @@ const LOW_HZ: f32 = 70.0;
 /// Highest frequency mapped to chroma: above it partials are dense and mostly repeat what lower ones said.
 const HIGH_HZ: f32 = 2_000.0;
 
+/// Newest samples of a window that tell whether the guitar still sounds (21 ms at 12 kHz).
+pub const RECENT: usize = 256;
+/// Most notes one window can hold (six strings and two to spare).
+pub const MAX_NOTES: usize = 8;
 /// Most spectral peaks kept per window (lowest first).
 const MAX_PEAKS: usize = 96;
 /// The semitone grid peaks are gathered on starts at E2, the guitar's lowest string.
@@ -64,8 +68,12 @@ pub struct Chroma {
     pub bass: [f32; 12],
     /// Mean-square level of the window.
     pub power: f32,
+    /// Mean-square level of the window's newest [`RECENT`] samples: whether anything sounds now, after a damp.
+    pub recent_power: f32,
     /// Number of notes heard.
     pub peaks: u32,
+    /// The notes heard, strongest first: MIDI number and salience relative to the strongest (first `peaks`).
+    pub notes: [(u8, f32); MAX_NOTES],
 }
 
 /// FFT plan and buffers, all made in `new`.
@@ -125,14 +133,20 @@ impl Spectrum {
         // The Hann table is read with a fixed-point stride, so a window of any length costs no division per sample.
         let step = (HISTORY << 16) / len;
         let (head, tail) = self.input.split_at_mut(len.min(HISTORY));
+        let recent_from = len.saturating_sub(RECENT);
+        let mut recent_power = 0.0f32;
         for (i, x) in head.iter_mut().enumerate() {
             power += *x * *x;
+            if i >= recent_from {
+                recent_power += *x * *x;
+            }
             *x *= self.hann.get((i * step) >> 16).copied().unwrap_or(0.0);
         }
         tail.iter_mut().for_each(|x| *x = 0.0);
         power /= len as f32;
         let mut chroma = Chroma {
             power,
+            recent_power: recent_power / (len - recent_from).max(1) as f32,
             ..Chroma::default()
         };
         if self
@@ -235,7 +249,7 @@ impl Spectrum {
         }
         let mut first = 0.0f32;
         let mut lowest_note = usize::MAX;
-        for _ in 0..params.max_notes {
+        for _ in 0..params.max_notes.min(MAX_NOTES) {
             let mut best = (0usize, 0.0f32);
             for n in 0..NOTE_CANDIDATES {
                 let mut salience = 0.0;
@@ -272,6 +286,9 @@ impl Spectrum {
             let pc = (note + GRID_LOW_MIDI) % 12;
             if let Some(v) = chroma.full.get_mut(pc) {
                 *v += (salience / first).powf(params.note_exponent);
+            }
+            if let Some(slot) = chroma.notes.get_mut(chroma.peaks as usize) {
+                *slot = ((note + GRID_LOW_MIDI) as u8, salience / first);
             }
             if note < lowest_note && salience >= params.bass_floor * first {
                 lowest_note = note;

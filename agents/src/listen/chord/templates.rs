@@ -64,6 +64,20 @@ impl Fitter {
             .count()
     }
 
+    /// The strongest pitch class of `chroma`, if any sounds.
+    pub fn strongest_pitch_class(chroma: &Chroma) -> Option<usize> {
+        let (pc, top) = chroma
+            .full
+            .iter()
+            .copied()
+            .enumerate()
+            .fold(
+                (0, 0.0f32),
+                |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
+            );
+        (top > 1e-12).then_some(pc)
+    }
+
     /// Scores every hypothesis into `scores` (higher is better; about 0..1.5) for a chroma scaled to a maximum of 1.
     pub fn score(&self, chroma: &Chroma, scores: &mut [f32; HYPOTHESES]) {
         let top = chroma.full.iter().fold(0.0f32, |a, &b| a.max(b));
@@ -95,6 +109,14 @@ impl Fitter {
                 + p.bass_bonus * bass;
         }
     }
+}
+
+/// Whether pitch class `pc` is one of the tones of chord `hypothesis`.
+pub fn has_tone(hypothesis: usize, pc: usize) -> bool {
+    let root = hypothesis % 12;
+    QUALITIES
+        .get(hypothesis / 12)
+        .is_some_and(|(_, intervals)| intervals.iter().any(|&i| (root + i) % 12 == pc % 12))
 }
 
 /// The chord a hypothesis stands for.
