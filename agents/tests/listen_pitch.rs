@@ -352,3 +352,79 @@ fn processing_never_allocates() {
         "the notes were heard ({voiced} voiced blocks)"
     );
 }
+
+/// `note` with its level multiplied, from `from` samples on, by a damping envelope of time constant `seconds`.
+fn damped(mut note: Vec<f32>, from: usize, seconds: f32) -> Vec<f32> {
+    for (i, x) in note.iter_mut().enumerate().skip(from) {
+        *x *= (-((i - from) as f32 / RATE) / seconds).exp();
+    }
+    note
+}
+
+#[test]
+fn a_note_left_to_ring_stays_voiced_far_below_its_attack() {
+    // Three seconds of free decay: the fundamental falls about 18 dB a second, more than 40 dB in all.
+    let hz = 196.0;
+    let signal = after_silence(4800, &pluck(hz, &guitar_harmonics(), 3.0, 0.5, 71));
+    let frames = track(&signal, &[4800]);
+    let right = fraction_within(&frames, 0.2, 3.05, hz, 20.0);
+    assert!(
+        right >= 0.97,
+        "only {right} of the ringing note's blocks voiced and right"
+    );
+}
+
+#[test]
+fn a_damped_note_is_unvoiced_while_its_tail_still_sounds() {
+    // Damped 0.4 s after its attack with a 30 ms time constant, as a palm or a lifted finger does.
+    let hz = 220.0;
+    let damp = 4800 + 19_200;
+    let mut signal = after_silence(4800, &pluck(hz, &guitar_harmonics(), 1.0, 0.5, 72));
+    signal = damped(signal, damp, 0.03);
+    let frames = track(&signal, &[4800]);
+    let damp_seconds = damp as f32 / RATE;
+    let before = fraction_within(&frames, damp_seconds - 0.2, damp_seconds, hz, 20.0);
+    let first_after = (damp + (0.07 * RATE) as usize) / BLOCK;
+    let voiced_after = frames[first_after..].iter().filter(|f| f.hz > 0.0).count();
+    assert!(
+        before >= 0.97 && voiced_after == 0,
+        "{before} right before the damping, {voiced_after} blocks voiced from 70 ms after it"
+    );
+}
+
+#[test]
+fn a_soft_note_played_as_a_loud_one_is_damped_is_heard() {
+    // The loud A3 is damped just as a note 20 dB softer starts: a new pitch with no attack heard, and the same
+    // pitch re-attacked (its attack heard, but the level still falls with the loud note's tail).
+    let loud = damped(
+        pluck(220.0, &guitar_harmonics(), 1.0, 0.5, 73),
+        14_400,
+        0.03,
+    );
+    for (soft_hz, attack_heard) in [(329.63f32, false), (220.0, true)] {
+        let soft = pluck(soft_hz, &guitar_harmonics(), 0.7, 0.05, 74);
+        let mut signal = after_silence(4800, &loud);
+        let start = 4800 + 14_400;
+        for (x, s) in signal[start..].iter_mut().zip(&soft) {
+            *x += s;
+        }
+        let attacks = if attack_heard {
+            vec![4800, start]
+        } else {
+            vec![4800]
+        };
+        let frames = track(&signal, &attacks);
+        let start_seconds = start as f32 / RATE;
+        let right = fraction_within(
+            &frames,
+            start_seconds + 0.12,
+            start_seconds + 0.6,
+            soft_hz,
+            30.0,
+        );
+        assert!(
+            right >= 0.9,
+            "{soft_hz} Hz (attack heard: {attack_heard}): only {right} of its blocks right"
+        );
+    }
+}

@@ -19,15 +19,20 @@
 //! found (it was a dominant harmonic, as on a low string picked near its middle); and a young window whose
 //! candidate could still be the second harmonic of a lower note not yet testable must be clean (or fairly clean
 //! and the same as the previous block's).
+//!
+//! A note is voiced until it is damped ([`release`]: its level falls faster than a free string's) or has faded
+//! 50 dB below its attack; a note left to ring is a note, however quiet, while a damped string's periodic tail is not.
 
 mod filter;
 mod hum;
 mod nsdf;
+mod release;
 
 use super::Onset;
 use filter::{Decimator, HighPass};
 use hum::HumCanceller;
 use nsdf::{LagBank, ReadRules, Reading};
+use release::ReleaseDetector;
 
 /// The pitch tracker's estimate after one block.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -84,8 +89,11 @@ const CANCEL_SECONDS: f32 = 0.25;
 /// Signals below this mean square (-80 dBFS RMS) are never voiced. Noise is told from notes by its clarity,
 /// so this only has to stop readings of vanishing signals; a soft note's tail is still a note.
 const FLOOR_MEAN_SQUARE: f32 = 1.0e-8;
-/// A note fades out of voicing this far below the loudest moment since its attack (power ratio, -33 dB).
-const RELATIVE_FLOOR: f32 = 5.0e-4;
+/// A note fades out of voicing this far below the loudest moment since its attack (power ratio, -50 dB). A
+/// damped note is unvoiced long before ([`release`]); this only ends notes that ring away to nearly nothing.
+const RELATIVE_FLOOR: f32 = 1.0e-5;
+/// Two pitches this close (fraction) are the same note.
+const SAME_NOTE_TOLERANCE: f32 = 0.03;
 /// Time constant (seconds) of the level the gate reads.
 const LEVEL_SECONDS: f32 = 0.004;
 /// Time constant (seconds) with which the remembered peak level fades when no attack renews it.
@@ -143,6 +151,10 @@ pub struct PitchTracker {
     /// for [`CLARITY_YOUNG_AGREED`].
     raw_best: Option<Reading>,
     previous_raw: Option<Reading>,
+    /// Hears the note sounding being damped.
+    release: ReleaseDetector,
+    /// Pitch of the note last heard damped (0 if it was unvoiced then), while it stays damped.
+    damped_hz: Option<f32>,
 }
 
 impl PitchTracker {
@@ -186,6 +198,8 @@ impl PitchTracker {
             last: PitchFrame::default(),
             raw_best: None,
             previous_raw: None,
+            release: ReleaseDetector::new(block_seconds),
+            damped_hz: None,
         }
     }
 
@@ -228,6 +242,7 @@ impl PitchTracker {
         self.hold_blocks_left = self.hold_blocks;
         self.peak_level = 0.0;
         self.previous_raw = None;
+        self.release.attack();
         if self.last.hz > 0.0 {
             self.cancel_period = self.rate / self.last.hz;
             self.cancel_left = self.cancel_len;
@@ -330,6 +345,31 @@ impl PitchTracker {
                 .is_some_and(|p| (p.period / reading.period - 1.0).abs() < AGREE_TOLERANCE)
     }
 
+    /// Voicing and pitch while the last note is damped: unvoiced, unless a clear reading of another pitch shows a
+    /// new note played without an attack the onset detector heard (a soft note under the loud one just damped, a
+    /// hammer-on); a damped string's dying tail keeps its pitch.
+    fn after_damping(&mut self, level: f32) -> PitchFrame {
+        let damped_hz = *self.damped_hz.get_or_insert(self.last.hz);
+        let unvoiced = PitchFrame::default();
+        if level < FLOOR_MEAN_SQUARE {
+            return unvoiced;
+        }
+        let Some(reading) = self.reading_remembered() else {
+            return unvoiced;
+        };
+        let hz = self.rate / reading.period;
+        let same_note = damped_hz > 0.0 && (hz / damped_hz - 1.0).abs() <= SAME_NOTE_TOLERANCE;
+        if same_note || reading.clarity < CLARITY_ON || reading.window < self.unattacked_window {
+            return unvoiced;
+        }
+        self.release.new_note();
+        self.damped_hz = None;
+        PitchFrame {
+            hz,
+            confidence: reading.clarity.clamp(0.0, 1.0),
+        }
+    }
+
     /// Voicing and pitch for the block just heard.
     fn decide(&mut self) -> PitchFrame {
         if !self.level.is_finite() || self.level < 1.0e-20 {
@@ -340,6 +380,10 @@ impl PitchTracker {
         let hold = self.hold_blocks_left > 0;
         self.hold_blocks_left = self.hold_blocks_left.saturating_sub(1);
         let unvoiced = PitchFrame::default();
+        if self.release.damped(level) {
+            return self.after_damping(level);
+        }
+        self.damped_hz = None;
         if level.is_nan() || level < FLOOR_MEAN_SQUARE || level < RELATIVE_FLOOR * self.peak_level {
             return unvoiced;
         }
@@ -348,7 +392,8 @@ impl PitchTracker {
             return held;
         };
         let hz = self.rate / reading.period;
-        let continuing = self.last.hz > 0.0 && (hz / self.last.hz - 1.0).abs() < 0.03;
+        let continuing =
+            self.last.hz > 0.0 && (hz / self.last.hz - 1.0).abs() < SAME_NOTE_TOLERANCE;
         let needed = if continuing { CLARITY_KEEP } else { CLARITY_ON };
         if reading.clarity < needed {
             return held;
