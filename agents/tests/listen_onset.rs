@@ -1,6 +1,6 @@
 //! Tests of the onset detector (and of the whole listener's allocation-freedom) on synthesized guitar signals.
 
-use agents::listen::onset::OnsetDetector;
+use agents::listen::onset::{OnsetDetector, OnsetParams};
 use agents::listen::{BLOCK, Listener};
 use std::f32::consts::TAU;
 
@@ -406,4 +406,78 @@ fn lone_non_finite_samples_in_a_ringing_note_are_not_onsets() {
     let found = onsets(&signal);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].0.abs_diff(start) <= 16);
+}
+
+/// Runs a detector with `params` over `signal`; returns the onsets as (absolute sample of the attack, block reported).
+fn onsets_with(signal: &[f32], params: OnsetParams) -> Vec<(usize, usize)> {
+    let mut detector = OnsetDetector::with_params(SR, params);
+    let mut found = Vec::new();
+    for (b, block) in signal.chunks(BLOCK).enumerate() {
+        if let Some(onset) = detector.process(block).onset {
+            found.push((b * BLOCK + onset.offset as usize, b));
+        }
+    }
+    found
+}
+
+/// A sustained overdriven note (a string driven into a hard clipper, rich in high partials) from `start` to the end.
+fn add_overdriven_note(signal: &mut [f32], start: usize, hz: f32, level: f32) {
+    let mut phase = 0.0f32;
+    for (i, s) in signal.iter_mut().skip(start).enumerate() {
+        phase = (phase + TAU * hz / SR) % TAU;
+        let swell = (i as f32 / (0.003 * SR)).min(1.0);
+        *s += level * (6.0 * swell * (phase.sin() + 0.4 * (2.0 * phase).sin())).tanh();
+    }
+}
+
+/// Adds a palm-muted low power chord (root and fifth, the high partials damped) whose level swells in over
+/// `swell_ms`, dying with a 60 ms time constant.
+fn add_muted_chug(signal: &mut [f32], start: usize, root_hz: f32, peak: f32, swell_ms: f32) {
+    for (i, s) in signal.iter_mut().skip(start).enumerate() {
+        let t = i as f32 / SR;
+        let envelope = (t / (swell_ms / 1000.0)).min(1.0) * (-t / 0.06).exp();
+        let mut v = 0.0;
+        for (ratio, weight) in [(1.0, 1.0), (1.5, 0.7), (2.0, 0.25), (3.0, 0.08)] {
+            v += weight * (TAU * root_hz * ratio * t).sin();
+        }
+        *s += peak / 2.0 * envelope * v;
+    }
+}
+
+#[test]
+fn swelling_muted_chug_under_a_ringing_overdriven_note_is_an_onset_within_8_ms() {
+    let note = 4_800;
+    let chugs = [28_800, 48_000, 67_200];
+    let mut signal = seconds(2.0);
+    add_overdriven_note(&mut signal, note, 220.0, 0.05);
+    for &chug in &chugs {
+        add_muted_chug(&mut signal, chug, 110.0, 0.3, 3.0);
+    }
+    let found = onsets(&signal);
+    assert_eq!(found.len(), 1 + chugs.len(), "{found:?}");
+    for (&(_, block), &chug) in found[1..].iter().zip(chugs.iter()) {
+        let reported_at = (block + 1) * BLOCK;
+        assert!(
+            reported_at > chug && reported_at <= chug + (0.008 * SR) as usize,
+            "chug at {chug} reported at {reported_at}"
+        );
+    }
+    // the overdriven note's high partials hide the chugs from the pre-emphasised energy and the flux: without the
+    // low band they are heard late or not at all
+    let without_low = onsets_with(
+        &signal,
+        OnsetParams {
+            low_rise_db: 0.0,
+            ..OnsetParams::default()
+        },
+    );
+    let prompt = |found: &[(usize, usize)], chug: usize| {
+        found
+            .iter()
+            .any(|&(_, b)| (b + 1) * BLOCK > chug && (b + 1) * BLOCK <= chug + 384)
+    };
+    assert!(
+        chugs.iter().any(|&chug| !prompt(&without_low, chug)),
+        "the test signal should need the low band: {without_low:?}"
+    );
 }

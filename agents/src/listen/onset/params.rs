@@ -67,6 +67,17 @@ pub struct OnsetParams {
     /// Like `confirm_mean_factor`, for the fast view's flux, whose confirming rise must also reach `fast_rise_db`
     /// (0: off).
     pub fast_confirm_mean_factor: f32,
+    /// Band (Hz) of the low-band energy envelope: the fundamentals of the lower strings.
+    pub low_band_hz: (f32, f32),
+    /// How far (dB) the low band's energy must rise above its own background to be an onset (0: off).
+    pub low_rise_db: f32,
+    /// Newest sub-blocks left out of the low band's background: more than the gap of the pre-emphasised energy, so
+    /// the swell of a distorted note (its level reaches -20 dB re its peak within 3.5 ms) is measured whole.
+    pub low_gap_subs: usize,
+    /// Length (ms) of the window whose maximum is the low band's background (before its gap).
+    pub low_background_ms: f32,
+    /// Largest samples (0 to 2) of each pre-emphasised sub-block left out of its energy, so a click is no attack.
+    pub click_trim: usize,
 }
 
 impl Default for OnsetParams {
@@ -88,7 +99,7 @@ impl Default for OnsetParams {
             flux_range_db: 45.0,
             flux_release_db_per_s: 20.0,
             flux_mean_ms: 50.0,
-            flux_mean_factor: 3.5,
+            flux_mean_factor: 3.8,
             flux_mean_cap: 2.0,
             window_fall: 0,
             flux_mean_clip: 0.0,
@@ -100,6 +111,11 @@ impl Default for OnsetParams {
             fast_rise_db: 3.0,
             fast_mean_factor: 4.5,
             fast_confirm_mean_factor: 3.5,
+            low_band_hz: (60.0, 200.0),
+            low_rise_db: 8.0,
+            low_gap_subs: 12,
+            low_background_ms: 40.0,
+            click_trim: 2,
         }
     }
 }
