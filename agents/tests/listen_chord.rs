@@ -484,3 +484,99 @@ fn a_single_note_outside_the_chord_clears_it() {
     );
     assert_eq!(label_at(&labels, 2.5).quality, ChordQuality::None);
 }
+
+/// Adds a string with the flat spectrum of a distorted amp: harmonics up to 2.4 kHz falling only as `h^-0.3`, the
+/// upper ones as loud as the fundamental give or take 6 dB.
+fn bright_pluck(out: &mut [f32], start: usize, midi: i32, ring_s: f32) {
+    let f0 = hz(midi);
+    for h in 1..=24 {
+        let f = f0 * h as f32;
+        if f > 2_400.0 {
+            break;
+        }
+        let a = 0.03 / (h as f32).powf(0.3);
+        let phase = 1.3 * h as f32;
+        for (i, y) in out.iter_mut().skip(start).enumerate() {
+            let t = i as f32 / RATE;
+            *y += a * (-t / ring_s).exp() * (2.0 * std::f32::consts::PI * f * t + phase).sin();
+        }
+    }
+}
+
+#[test]
+fn a_bright_power_chord_reads_no_note_from_upper_harmonics_alone() {
+    // Distortion gives each string loud upper harmonics: C3's 15th and G3's 10th are both B6, G3's 5th is B5; the
+    // series of a B3 or B4 then seems complete but for its fundamental, which no string plays.
+    let mut signal = vec![0.0f32; (1.0 * RATE) as usize];
+    let start = (0.2 * RATE) as usize;
+    bright_pluck(&mut signal, start, 48, 1.0);
+    bright_pluck(&mut signal, start + 300, 55, 1.0);
+    let mut tracker = ChordTracker::new(RATE);
+    let onset_block = block_of(0.2);
+    let mut phantoms = Vec::new();
+    for (b, block) in signal.chunks_exact(BLOCK).enumerate() {
+        let onset = (b == onset_block).then_some(Onset {
+            offset: 0,
+            strength: 1.0,
+        });
+        tracker.process(block, onset);
+        // From 100 ms after the strum on, windows are long enough to resolve every fundamental.
+        if b > block_of(0.3) {
+            phantoms.extend(
+                tracker
+                    .notes()
+                    .iter()
+                    .filter(|(m, _)| m % 12 == 11)
+                    .copied(),
+            );
+        }
+    }
+    assert!(
+        phantoms.is_empty(),
+        "notes read from upper harmonics: {phantoms:?}"
+    );
+}
+
+#[test]
+fn a_slow_strum_with_its_third_on_top_is_named_within_90_ms() {
+    // D major strummed over 40 ms, the F# on the top string last: the first windows hear only D and A.
+    let mut signal = vec![0.0f32; (1.5 * RATE) as usize];
+    let start = (0.2 * RATE) as usize;
+    for (i, &m) in [50, 57, 62, 66].iter().enumerate() {
+        pluck(
+            &mut signal,
+            RATE,
+            start + (i as f32 * 0.0133 * RATE) as usize,
+            m,
+            0.08,
+            1.5,
+        );
+    }
+    let mut tracker = ChordTracker::new(RATE);
+    let onset_block = block_of(0.2);
+    let labels: Vec<Chord> = signal
+        .chunks_exact(BLOCK)
+        .enumerate()
+        .map(|(b, block)| {
+            let onset = (b == onset_block).then_some(Onset {
+                offset: 0,
+                strength: 1.0,
+            });
+            tracker.process(block, onset)
+        })
+        .collect();
+    let want = Chord {
+        root: 2,
+        quality: ChordQuality::Major,
+    };
+    let first = first_right(&labels, onset_block, want).expect("D major never named");
+    let delay_ms = blocks_to_ms(first - onset_block);
+    assert!(
+        delay_ms <= 90.0,
+        "D major named {delay_ms:.0} ms after the first string"
+    );
+    assert!(
+        labels.iter().skip(first).all(|&c| c == want),
+        "label left D major"
+    );
+}

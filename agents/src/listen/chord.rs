@@ -55,6 +55,9 @@ pub struct ChordParams {
     /// alone) switches at once and the smoothed evidence restarts from it: a clear new chord need not wait for the
     /// old one's evidence to fade, while a re-strum of the same chord, or an unclear one, goes through smoothing.
     pub switch_margin: f32,
+    /// Once an attack has switched the label, the margin by which a later, longer window of the same attack
+    /// replaces it.
+    pub refine_margin: f32,
     /// How long a chord label outlives silence or noise, in seconds: a rest between chugs or strums keeps the
     /// chord; only a longer silence clears it.
     pub hold_silence_s: f32,
@@ -79,6 +82,7 @@ impl Default for ChordParams {
             rate_after_attack: 0.5,
             rate_ringing: 0.2,
             switch_margin: 0.4,
+            refine_margin: 0.05,
             hold_silence_s: 0.5,
             own_attacks: true,
             spectrum: SpectrumParams::default(),
@@ -119,6 +123,8 @@ pub struct ChordTracker {
     attack_sample: u64,
     label: Chord,
     chroma: spectrum::Chroma,
+    /// Whether the label was switched in the window of the current attack.
+    switched_at_attack: bool,
     /// Block of the last analysis that heard a chord, or a single tone of the chord in force.
     last_heard_block: u64,
     hold_blocks: u64,
@@ -156,6 +162,7 @@ impl ChordTracker {
             label: Chord::default(),
             chroma: spectrum::Chroma::default(),
             last_heard_block: 0,
+            switched_at_attack: false,
             hold_blocks: (params.hold_silence_s.max(0.0) * block_rate) as u64,
             front,
             params,
@@ -184,6 +191,7 @@ impl ChordTracker {
             let back = (after as f32 / self.decimation) as u64;
             self.attack_block = self.blocks;
             self.attack_sample = self.front.written().saturating_sub(back);
+            self.switched_at_attack = false;
         }
         self.hop_phase += 1;
         let fresh = self.front.written() - self.attack_sample < HISTORY as u64;
@@ -284,12 +292,17 @@ impl ChordTracker {
             // Only chords switch at once: a single note under a ringing chord (an arpeggio) must not clear it.
             let (best, best_score) = argmax(self.frame.get(..NO_CHORD).unwrap_or(&[]));
             let current_score = self.frame.get(current).copied().unwrap_or(0.0);
-            if best != current
-                && best_score > p.min_score
-                && best_score > current_score + p.switch_margin
-            {
+            // Once this attack has switched the label, each longer window of the same strum sees more of it (the
+            // last strings, the thirds on top): its own best chord replaces the first guess on a small margin.
+            let margin = if self.switched_at_attack {
+                p.refine_margin
+            } else {
+                p.switch_margin
+            };
+            if best != current && best_score > p.min_score && best_score > current_score + margin {
                 self.smoothed = self.frame;
                 self.label = label_of(best);
+                self.switched_at_attack = true;
                 return;
             }
         }

@@ -29,6 +29,12 @@ const HARMONIC_SEMITONES: [usize; 8] = [0, 12, 19, 24, 28, 31, 34, 36];
 /// Weights of harmonics 1..=8 in a note's salience; falling, so a note an octave too low does not win.
 const HARMONIC_WEIGHTS: [f32; 8] = [1.0, 0.9, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55];
 
+/// Lowest note that must show a peak at its fundamental to be read (D3): below it the fundamental may not stand
+/// apart from its neighbours, and a low string's fundamental can be weak.
+const FUNDAMENTAL_NEEDED_FROM_MIDI: usize = 50;
+/// Shortest window (in decimated samples, 85 ms) whose peaks resolve every fundamental from D3 up.
+const FUNDAMENTAL_WINDOW: usize = HISTORY / 2;
+
 /// Tunable settings of the transcription.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SpectrumParams {
@@ -228,7 +234,7 @@ impl Spectrum {
                 count += 1;
             }
         }
-        self.transcribe(count, params, &mut chroma);
+        self.transcribe(count, len >= FUNDAMENTAL_WINDOW, params, &mut chroma);
         chroma
     }
 
@@ -236,7 +242,13 @@ impl Spectrum {
     /// Klapuri): each candidate note's salience is the weighted sum of the peaks at its harmonics; the winner
     /// votes for its pitch class and its harmonics are removed before the next round. A string then counts once,
     /// and its 3rd, 5th and 7th harmonics do not pass for a fifth, a third and a seventh.
-    fn transcribe(&mut self, count: usize, params: &SpectrumParams, chroma: &mut Chroma) {
+    fn transcribe(
+        &mut self,
+        count: usize,
+        resolved: bool,
+        params: &SpectrumParams,
+        chroma: &mut Chroma,
+    ) {
         self.grid.iter_mut().for_each(|v| *v = 0.0);
         for &(hz, weight) in self.peaks.iter().take(count) {
             let midi = 69.0 + 12.0 * (hz / 440.0).log2();
@@ -252,6 +264,15 @@ impl Spectrum {
         for _ in 0..params.max_notes.min(MAX_NOTES) {
             let mut best = (0usize, 0.0f32);
             for n in 0..NOTE_CANDIDATES {
+                if resolved
+                    && n + GRID_LOW_MIDI >= FUNDAMENTAL_NEEDED_FROM_MIDI
+                    && self.grid.get(n).is_none_or(|&v| v <= 0.0)
+                {
+                    // A string from the middle of the neck up always sounds its fundamental: a candidate with none
+                    // there is a coincidence of other notes' upper partials (B3 from the 8th harmonic of B over
+                    // C3's 15th and G3's 10th in a distorted C5).
+                    continue;
+                }
                 let mut salience = 0.0;
                 for (&offset, &w) in HARMONIC_SEMITONES.iter().zip(HARMONIC_WEIGHTS.iter()) {
                     salience += w * self.grid.get(n + offset).copied().unwrap_or(0.0);
