@@ -22,8 +22,10 @@ const MAX_PEAKS: usize = 96;
 const GRID_LOW_MIDI: usize = 40;
 /// Grid length: up to 2 kHz and a little more.
 const GRID_LEN: usize = 60;
-/// Candidate notes: E2 up to A5.
-const NOTE_CANDIDATES: usize = 42;
+/// Candidate notes: E2 up to E5, the top string's 12th fret. Chords rarely reach higher, and what sounds there is
+/// mostly an upper harmonic of a lower string (D3's 5th is F#5, E2's 10th G#5): read as notes, they would turn
+/// power chords into major ones.
+const NOTE_CANDIDATES: usize = 37;
 /// Semitones above a note of its harmonics 1..=8.
 const HARMONIC_SEMITONES: [usize; 8] = [0, 12, 19, 24, 28, 31, 34, 36];
 /// Weights of harmonics 1..=8 in a note's salience; falling, so a note an octave too low does not win.
