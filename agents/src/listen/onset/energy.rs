@@ -4,10 +4,19 @@ use super::{HISTORY, TINY};
 
 /// The recent sub-block energies of one filtered copy of the input, with the background a new sub-block is
 /// compared with (the largest energy of the last ~20 ms, leaving out the newest few) and a tracked noise floor.
+///
+/// The background is a sliding maximum kept in a monotonic queue (each sub-block enters and leaves it once), so it
+/// costs the same for a window of 40 ms as for 20.
 pub(super) struct EnergyTrack {
-    /// Ring of past sub-block mean energies (linear), newest at `pos - 1`.
+    /// Ring of past sub-block energies (linear), by sequence number modulo `HISTORY`.
     history: [f32; HISTORY],
-    pos: usize,
+    /// Sequence number of the next sub-block (wrapping).
+    count: usize,
+    /// The queue: (sequence number, energy) of the sub-blocks that can still be the background's maximum, oldest
+    /// first, energies falling; a ring of `queue_len` entries from `queue_head`.
+    queue: [(usize, f32); HISTORY],
+    queue_head: usize,
+    queue_len: usize,
     /// Sub-blocks in the background window (including the gap), at most `HISTORY`.
     window: usize,
     /// Newest sub-blocks left out of the background.
@@ -27,7 +36,10 @@ impl EnergyTrack {
     pub(super) fn new(window: usize, gap: usize, smooth_coef: f32, floor_rise: f32) -> Self {
         Self {
             history: [TINY; HISTORY],
-            pos: 0,
+            count: 0,
+            queue: [(0, TINY); HISTORY],
+            queue_head: 0,
+            queue_len: 0,
             window: window.clamp(gap + 1, HISTORY),
             gap,
             smoothed: TINY,
@@ -41,8 +53,8 @@ impl EnergyTrack {
     /// entered).
     pub(super) fn push(&mut self, energy: f32) -> f32 {
         let background = self.background();
-        self.history[self.pos % HISTORY] = energy;
-        self.pos = (self.pos + 1) % HISTORY;
+        self.history[self.count % HISTORY] = energy;
+        self.count = self.count.wrapping_add(1);
         // minimum tracker over the smoothed energy: falls at once, rises slowly
         self.smoothed += self.smooth_coef * (energy - self.smoothed);
         self.smoothed = self.smoothed.max(TINY);
@@ -57,15 +69,36 @@ impl EnergyTrack {
         self.noise_floor
     }
 
-    /// Largest sub-block energy in the background window, leaving out the newest `gap`.
-    fn background(&self) -> f32 {
-        let mut largest = TINY;
-        for age in self.gap..self.window {
-            // age 0 is the newest stored sub-block
-            let index = (self.pos + HISTORY - 1 - age) % HISTORY;
-            largest = largest.max(self.history[index]);
+    /// Largest sub-block energy in the background window, leaving out the newest `gap`: of the sub-blocks whose
+    /// age (0 = the newest stored) is in `gap..window`. Called once per sub-block, before it is stored.
+    fn background(&mut self) -> f32 {
+        // sub-blocks older than the window leave the queue (ages count from the newest stored, 0)
+        while self.queue_len > 0
+            && self
+                .count
+                .wrapping_sub(1)
+                .wrapping_sub(self.queue[self.queue_head].0)
+                >= self.window
+        {
+            self.queue_head = (self.queue_head + 1) % HISTORY;
+            self.queue_len -= 1;
         }
-        largest
+        // the sub-block whose age has just reached `gap` joins it, after everything it outweighs has left (before
+        // the first sub-blocks that is one of the history's initial `TINY`s, as if silence had come before)
+        let joining = self.count.wrapping_sub(1).wrapping_sub(self.gap);
+        let energy = self.history[joining % HISTORY];
+        while self.queue_len > 0 {
+            let last = (self.queue_head + self.queue_len - 1) % HISTORY;
+            if self.queue[last].1 > energy {
+                break;
+            }
+            self.queue_len -= 1;
+        }
+        if self.queue_len < HISTORY {
+            self.queue[(self.queue_head + self.queue_len) % HISTORY] = (joining, energy);
+            self.queue_len += 1;
+        }
+        self.queue[self.queue_head].1.max(TINY)
     }
 }
 
@@ -100,7 +133,37 @@ pub(super) fn trimmed_energy(samples: &[f32], trim: usize) -> f32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{mean_energy, trimmed_energy};
+    use super::{EnergyTrack, mean_energy, trimmed_energy};
+
+    #[test]
+    fn the_background_is_the_largest_energy_aged_gap_to_window() {
+        let (window, gap) = (37, 5);
+        let mut track = EnergyTrack::new(window, gap, 0.1, 1.0);
+        let mut state = 12345u32;
+        let mut energies = Vec::new();
+        for n in 0..3_000usize {
+            let background = track.push_energy_for_test(&mut energies, &mut state);
+            // age 0 is the newest stored: energies[n - 1]
+            let expected = (gap..window)
+                .filter_map(|age| n.checked_sub(1 + age).map(|k| energies[k]))
+                .fold(super::TINY, f32::max);
+            assert_eq!(background, expected, "sub-block {n}");
+        }
+    }
+
+    impl EnergyTrack {
+        /// Pushes a pseudo-random energy (slow swells and sudden jumps) and returns the background it met.
+        fn push_energy_for_test(&mut self, energies: &mut Vec<f32>, state: &mut u32) -> f32 {
+            *state ^= *state << 13;
+            *state ^= *state >> 17;
+            *state ^= *state << 5;
+            let n = energies.len() as f32;
+            let energy = (1.0 + (n * 0.05).sin()) * (*state % 1000) as f32 * 1e-3 + 1e-9;
+            let background = self.push(energy);
+            energies.push(energy);
+            background
+        }
+    }
 
     #[test]
     fn a_one_or_two_sample_spike_leaves_the_trimmed_energy_where_it_was() {
