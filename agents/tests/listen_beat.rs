@@ -306,3 +306,81 @@ fn sixteenth_note_chugs_with_accents_at_132_bpm_lock_to_the_quarter_note() {
         );
     }
 }
+
+/// Beats after true beat `first` until the tracker has 4 consecutive announced beats within ±70 ms of 4
+/// consecutive true beats (score.py's re-lock), or `None` if it never does.
+fn relock_beats(run: &Run, truth: &[f64], first: usize) -> Option<usize> {
+    const WINDOW: f64 = 0.070;
+    let matched = |t: f64| run.beats.iter().any(|b| (b - t).abs() <= WINDOW);
+    (first..truth.len().saturating_sub(3))
+        .find(|&k| (k..k + 4).all(|j| matched(truth[j])))
+        .map(|k| k - first)
+}
+
+/// Three bars of `from` bpm then a step at a bar line to `to` bpm for 4 bars: every beat of the bar after
+/// the step played, eighths between beats at random. Returns the onsets, the true beats and the index of the
+/// first beat of the new tempo.
+fn step(from: f64, to: f64, seed: u64) -> (Vec<Played>, Vec<f64>, usize) {
+    let (mut onsets, mut truth) = rhythm(from, 0.5, 12, seed);
+    let step_at = truth[11] + 60.0 / from;
+    let (mut after, after_truth) = rhythm(to, step_at, 16, seed + 1);
+    let period = 60.0 / to;
+    for &beat in &after_truth[1..4] {
+        if !after.iter().any(|o| (o.time - beat).abs() < 0.1 * period) {
+            after.push(Played {
+                time: beat,
+                strength: 14.0,
+            });
+        }
+    }
+    after.sort_by(|a, b| a.time.total_cmp(&b.time));
+    onsets.extend(after);
+    truth.extend(&after_truth);
+    (onsets, truth, 12)
+}
+
+#[test]
+fn tempo_steps_of_ten_percent_up_and_down_relock_within_two_beats() {
+    let mut relocks = Vec::new();
+    for (bpm, seed) in [
+        (80.0, 101),
+        (96.0, 111),
+        (110.0, 121),
+        (128.0, 131),
+        (145.0, 141),
+    ] {
+        for factor in [1.1, 1.0 / 1.1] {
+            for s in 0..3 {
+                let (onsets, truth, first) = step(bpm, bpm * factor, seed + 10 * s);
+                let run = run(&onsets, truth[truth.len() - 1] + 0.2, 0.0);
+                relocks.push(relock_beats(&run, &truth, first).unwrap_or(99));
+                let tempo = f64::from(tempo_at(&run, truth[truth.len() - 1]));
+                assert!(
+                    (tempo / (bpm * factor) - 1.0).abs() < 0.02,
+                    "{bpm} bpm x {factor:.3}: tempo {tempo:.1} after the step"
+                );
+            }
+        }
+    }
+    assert!(relocks.iter().all(|&r| r <= 2), "re-locks {relocks:?}");
+}
+
+#[test]
+fn one_note_pushed_or_laid_back_by_six_percent_of_a_beat_does_not_move_the_beat() {
+    for (bpm, seed) in [(96.0, 201), (120.0, 202), (144.0, 203)] {
+        for shift in [-0.06 * 60.0 / bpm, 0.06 * 60.0 / bpm] {
+            let (mut onsets, truth) = rhythm(bpm, 0.5, 24, seed);
+            let Some(moved) = onsets
+                .iter_mut()
+                .find(|o| (o.time - truth[12]).abs() < 0.02)
+            else {
+                panic!("seed {seed}: beat 12 not played");
+            };
+            moved.time += shift;
+            let run = run(&onsets, truth[truth.len() - 1] + 0.2, 0.0);
+            let what = format!("{bpm} bpm, beat 12 moved by {shift:.3} s");
+            check_beats(&run, &truth, 8, 0.070, &what);
+            check_beats(&run, &truth, 16, 0.030, &what);
+        }
+    }
+}

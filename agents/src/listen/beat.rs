@@ -1,15 +1,17 @@
 //! Tempo and beat: a beat grid fitted to the onsets, whose beats are announced in the block they fall in.
 //!
-//! How it works, per onset (nothing is evaluated between onsets, so a block without one costs a few
-//! comparisons):
+//! How it works, per onset (between onsets only a beat of the grid passing unplayed is looked at, so a block
+//! without one costs a few comparisons):
 //! 1. *Hypotheses* `(period, beat time)` are proposed: the grid in use, a small pool of the best rivals from the
 //!    last onsets, that grid at half and double tempo and on the off-beat, and one grid per inter-onset interval
 //!    from the new onset back to each of the last few (folded by octaves into the tempo range, with a beat on
 //!    the new onset) — the IOI clustering of Dixon's BeatRoot, kept as a handful of agents.
 //! 2. Each is *refined* by a recency-weighted least-squares line through the onsets near its beats (this is
 //!    the phase-and-tempo correction that follows ramps and small steps), then *scored*: log fill (how fully
-//!    the onsets of the last seconds cover its beats, see [`grid`]) plus a log tempo prior (a broad one over
-//!    the tactus range, or a narrow one around a tap tempo).
+//!    the onsets of the last seconds cover its beats, see [`model`]) plus a log tempo prior (a broad one over
+//!    the tactus range, or a narrow one around a tap tempo). A grid up to 25 % faster or slower than the one
+//!    in use is also judged as a *tempo step* from it at a recent beat they share, when the newest onset is on
+//!    its beat and outside the rhythm heard so far (see [`model`]); a step pays a small cost.
 //! 3. The grid in use is replaced by the best hypothesis when that is a refinement of it, or when it beats it
 //!    by a margin (hysteresis against flapping between metrical levels); a new grid with a beat on the onset
 //!    just heard announces that beat at once, so a lock (or re-lock) costs no extra beat.
@@ -20,15 +22,26 @@
 //! on onset events (sample-accurate times) and locks from the first interval: the first onset after silence is
 //! taken as a beat, the second already gives a tempo.
 //!
+//! **Tempo steps** re-lock within a beat or two: a step to a slower tempo shows at the first late onset; a
+//! step to a faster one at the first early onset, or, if that could still be a note before the beat, when the
+//! beat of the grid in use passes unplayed (then the step grid and the pool are weighed again).
+//!
 //! **Silence.** With no onsets the grid runs on (beats run on through rests, as a band keeps time) for
 //! [`BeatParams::free_run_beats`] beats after the last onset; then the tracker unlocks, claims no more beats
 //! and reports tempo 0 until it hears playing again.
 
+mod decide;
 mod grid;
 mod history;
+mod model;
+mod params;
 
-use self::grid::{Evidence, Grid, log_fill, log_prior, refine};
+pub use self::params::BeatParams;
+
+use self::decide::judge;
+use self::grid::{Evidence, Grid};
 use self::history::{OnsetHistory, PastOnset};
+use self::model::{Model, step_tolerance};
 use super::{BLOCK, BeatFrame, Onset};
 
 /// Most rival hypotheses kept between onsets.
@@ -38,113 +51,6 @@ const MAX_CANDIDATES: usize = 64;
 /// Onsets back from the newest whose intervals propose tempi.
 const IOI_ONSETS: usize = 10;
 
-/// Tunable settings of the tracker; [`Default`] is what the listener uses.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BeatParams {
-    /// Seconds of onsets the hypotheses are judged on.
-    pub history_s: f64,
-    /// Time constant (s) of the recency weighting of the fill score: shorter re-locks faster after a change.
-    pub score_memory_s: f64,
-    /// Time constant (s) of the recency weighting of the tempo/phase fit: shorter follows ramps more closely.
-    pub fit_memory_s: f64,
-    /// Half-width (s) of the window in which an onset counts as on a beat.
-    pub hit_window_s: f64,
-    /// ... but never more than this fraction of the period.
-    pub hit_window_fraction: f64,
-    /// Largest change of period (a fraction) one refinement may make.
-    pub max_period_step: f64,
-    /// Centre (bpm) of the broad tempo prior.
-    pub prior_center_bpm: f64,
-    /// Width (octaves, one standard deviation) of the broad tempo prior.
-    pub prior_octaves: f64,
-    /// Below this tempo (bpm) the prior falls steeply.
-    pub prior_min_bpm: f64,
-    /// Above this tempo (bpm) the prior falls steeply.
-    pub prior_max_bpm: f64,
-    /// Width (octaves) of the prior's walls outside `prior_min_bpm..prior_max_bpm`.
-    pub prior_wall_octaves: f64,
-    /// Width (octaves) of the prior around a tap tempo: narrow enough to rule out half, double and 2/3 the tap,
-    /// wide enough to follow a tempo step or ramp while the tap stays in force.
-    pub tap_octaves: f64,
-    /// How much better (log score) a different hypothesis must be to replace a settled grid.
-    pub switch_margin: f64,
-    /// Margin (log score) for replacing a grid just adopted.
-    pub min_switch_margin: f64,
-    /// Extra margin for a switch to a metrically related grid (half, double, 2/3 or 3/2 the tempo, or the
-    /// off-beat), reached after `settle_beats` beats on one grid.
-    pub relative_switch_margin: f64,
-    /// Beats after which a grid is fully settled.
-    pub settle_beats: f64,
-    /// Two grids within this tempo ratio ...
-    pub same_tempo: f64,
-    /// ... and this fraction of a period apart are the same hypothesis.
-    pub same_phase: f64,
-    /// Beats the grid runs on after the last onset before the tracker unlocks.
-    pub free_run_beats: f64,
-    /// Onset strengths are divided by their running mean and raised to this power (< 1 tames accents).
-    pub strength_exponent: f64,
-    /// Seconds between the attack and the time the onset detector places it (subtracted from onset times).
-    pub onset_delay_s: f64,
-    /// A beat of a new grid up to this many seconds in the past is still announced (late) in this block.
-    pub late_beat_s: f64,
-    /// Weight (log-score units) of the subdivision evidence: onsets halfway (or a third of the way) between
-    /// the beats. It is what tells a tactus from grids 1.5 or 2 times slower or faster when every eighth is
-    /// played.
-    pub subdivision_weight: f64,
-    /// The on-beat window widened by this factor for the subdivision, so swung eighths count as halves.
-    pub subdivision_widen: f64,
-    /// Subdivision fill (0..1) from which no penalty applies.
-    pub subdivision_saturation: f64,
-    /// How much a triplet subdivision counts beside a binary one (0..1): a grid 1.5 times slower than the
-    /// tactus sees straight eighths as its triplets, so they must count less.
-    pub triplet_weight: f64,
-    /// An onset after a silence of at least this (s) begins a phrase ...
-    pub phrase_gap_s: f64,
-    /// ... and weighs this much more (phrases start on a beat more often than between beats).
-    pub phrase_start_boost: f64,
-    /// An onset followed by a gap this many times the typical inter-onset interval ...
-    pub duration_accent_ratio: f64,
-    /// ... weighs this much more (a note followed by a rest is heard as accented, Povel and Essens).
-    pub duration_accent: f64,
-}
-
-impl Default for BeatParams {
-    fn default() -> Self {
-        Self {
-            history_s: 6.0,
-            score_memory_s: 2.0,
-            fit_memory_s: 1.5,
-            hit_window_s: 0.06,
-            hit_window_fraction: 0.2,
-            max_period_step: 0.08,
-            prior_center_bpm: 125.0,
-            prior_octaves: 0.7,
-            prior_min_bpm: 64.0,
-            prior_max_bpm: 165.0,
-            prior_wall_octaves: 0.12,
-            tap_octaves: 0.25,
-            switch_margin: 0.25,
-            min_switch_margin: 0.05,
-            relative_switch_margin: 0.8,
-            settle_beats: 8.0,
-            same_tempo: 0.06,
-            same_phase: 0.12,
-            free_run_beats: 16.0,
-            strength_exponent: 0.35,
-            onset_delay_s: 0.0,
-            late_beat_s: 0.05,
-            subdivision_weight: 0.5,
-            triplet_weight: 0.0,
-            subdivision_saturation: 0.5,
-            subdivision_widen: 1.0,
-            phrase_gap_s: 0.5,
-            phrase_start_boost: 1.0,
-            duration_accent_ratio: 1.6,
-            duration_accent: 0.3,
-        }
-    }
-}
-
 /// Tempo range (bpm) in which hypotheses are proposed at all.
 const PROPOSE_MIN_BPM: f64 = 40.0;
 const PROPOSE_MAX_BPM: f64 = 240.0;
@@ -152,7 +58,7 @@ const PROPOSE_MAX_BPM: f64 = 240.0;
 /// A hypothesis with its log score.
 #[derive(Clone, Copy, Debug)]
 struct Scored {
-    grid: Grid,
+    model: Model,
     score: f64,
 }
 
@@ -186,8 +92,8 @@ pub struct BeatTracker {
     strength_mean: f64,
     /// Tap tempo (bpm) in force, 0 for none.
     tap_bpm: f64,
-    /// The grid beats are announced from, once locked.
-    current: Option<Grid>,
+    /// The grid beats are announced from (with the grids before its last tempo changes), once locked.
+    current: Option<Model>,
     /// Best rivals from the last onset.
     pool: [Option<Scored>; POOL],
     /// The onsets weighed at the current onset, with their recency weights.
@@ -206,6 +112,9 @@ pub struct BeatTracker {
     locked_since: f64,
     /// A beat to announce in this block although no grid predicted it (the first onset after silence).
     pending_beat: Option<f64>,
+    /// When the first beat of the grid after the newest onset will have passed unplayed if no onset comes
+    /// before (s); infinite when that check is done.
+    miss_check: f64,
 }
 
 impl BeatTracker {
@@ -222,10 +131,10 @@ impl BeatTracker {
             48_000.0
         };
         let idle = Scored {
-            grid: Grid {
+            model: Model::plain(Grid {
                 period: 0.5,
                 anchor: 0.0,
-            },
+            }),
             score: f64::NEG_INFINITY,
         };
         Self {
@@ -245,6 +154,7 @@ impl BeatTracker {
             typical_ioi: 0.0,
             locked_since: 0.0,
             pending_beat: None,
+            miss_check: f64::INFINITY,
         }
     }
 
@@ -278,10 +188,13 @@ impl BeatTracker {
             self.history.push(PastOnset { time, weight });
             self.last_onset = time;
             self.hear_onset(time, start);
+        } else if end >= self.miss_check {
+            self.miss_check = f64::INFINITY;
+            self.hear_miss(end, start);
         }
 
-        if let Some(grid) = self.current
-            && end - self.last_onset > self.params.free_run_beats * grid.period
+        if let Some(model) = self.current
+            && end - self.last_onset > self.params.free_run_beats * model.grid().period
         {
             self.unlock();
         }
@@ -294,7 +207,8 @@ impl BeatTracker {
         }
         let beat = beat.map(|time| {
             self.last_beat = time;
-            if let Some(grid) = self.current {
+            if let Some(model) = self.current {
+                let grid = model.grid();
                 self.next_beat = grid.beat_at_or_after(time + 0.5 * grid.period);
             }
             (((time - start) * self.sample_rate)
@@ -302,7 +216,7 @@ impl BeatTracker {
                 .clamp(0.0, BLOCK as f64 - 1.0)) as u32
         });
 
-        match self.current {
+        match self.current.map(|model| model.grid()) {
             Some(grid) => {
                 let phase = 1.0 - (self.next_beat - end) / grid.period;
                 let phase = if phase.is_finite() {
@@ -326,7 +240,7 @@ impl BeatTracker {
 
     /// The tempo in use (bpm), 0 while unlocked.
     pub fn tempo_bpm(&self) -> f32 {
-        self.current.map_or(0.0, |grid| grid.bpm() as f32)
+        self.current.map_or(0.0, |model| model.grid().bpm() as f32)
     }
 
     /// Normalised weight of an onset of detector `strength`.
@@ -364,6 +278,7 @@ impl BeatTracker {
 
     fn unlock(&mut self) {
         self.current = None;
+        self.miss_check = f64::INFINITY;
         self.pool = [None; POOL];
         self.next_beat = f64::INFINITY;
     }
@@ -377,12 +292,12 @@ impl BeatTracker {
                 && grid.anchor.is_finite()
                 && let Some(slot) = candidates.get_mut(count)
             {
-                slot.grid = grid;
+                slot.model = Model::plain(grid);
                 count += 1;
             }
         };
         // Slot 0 is the grid in use, so it can be compared with its rivals.
-        if let Some(grid) = self.current {
+        if let Some(grid) = self.current.map(|model| model.grid()) {
             push(&mut self.candidates, grid);
             push(
                 &mut self.candidates,
@@ -407,7 +322,7 @@ impl BeatTracker {
             );
         }
         for rival in self.pool.iter().flatten() {
-            push(&mut self.candidates, rival.grid);
+            push(&mut self.candidates, rival.model.grid());
         }
         for age in 1..=IOI_ONSETS {
             let Some(earlier) = self.history.newest(age) else {
@@ -450,7 +365,7 @@ impl BeatTracker {
                     anchor: time,
                 },
             );
-            if let Some(grid) = self.current {
+            if let Some(grid) = self.current.map(|model| model.grid()) {
                 push(
                     &mut self.candidates,
                     Grid {
@@ -466,10 +381,10 @@ impl BeatTracker {
             // also starts the grid.
             if self.tap_bpm > 0.0 {
                 self.adopt(
-                    Grid {
+                    Model::plain(Grid {
                         period: 60.0 / self.tap_bpm,
                         anchor: time,
-                    },
+                    }),
                     block_start,
                 );
             } else if time > self.last_beat + 0.1 {
@@ -481,93 +396,72 @@ impl BeatTracker {
         let params = self.params;
         let now = time;
         self.evidence.gather(&self.history, now, &params);
+        if let Some(model) = self.current.as_mut() {
+            model.forget_before(now - params.history_s);
+        }
+        let current = self.current;
         for candidate in self.candidates.iter_mut().take(count) {
-            let refined = refine(&candidate.grid, &self.evidence, &params);
-            let refined = refine(&refined, &self.evidence, &params);
-            let score = log_fill(&refined, &self.evidence, &params)
-                + log_prior(refined.bpm(), self.tap_bpm, &params);
-            *candidate = Scored {
-                grid: refined,
-                score,
-            };
+            *candidate = judge(
+                candidate.model.grid(),
+                current,
+                &self.evidence,
+                self.tap_bpm,
+                &params,
+            );
         }
-        let candidates = self.candidates.get(..count).unwrap_or(&[]);
-
-        let mut best = candidates[0];
-        for candidate in candidates {
-            if candidate.score > best.score {
-                best = *candidate;
-            }
-        }
-        let chosen = match self.current {
-            None => best.grid,
-            Some(grid) => {
-                let incumbent = candidates[0];
-                // Switching gets harder the longer the grid has held: early on the evidence is a few
-                // onsets and the best reading should win at once; later, syncopations and accents move the
-                // evidence to another metrical level or the off-beat for a bar or two without the beat
-                // having moved, so those switches need the most.
-                let held =
-                    ((now - self.locked_since) / grid.period / params.settle_beats).clamp(0.0, 1.0);
-                let relative = if best.grid.is_metrical_relative(&grid, params.same_tempo) {
-                    params.relative_switch_margin
-                } else {
-                    0.0
-                };
-                let margin = params.min_switch_margin + held * (params.switch_margin + relative);
-                if best
-                    .grid
-                    .is_near(&grid, params.same_tempo, params.same_phase)
-                {
-                    best.grid
-                } else if best.score > incumbent.score + margin {
-                    self.locked_since = now;
-                    best.grid
-                } else {
-                    incumbent.grid
-                }
-            }
-        };
-        if self.current.is_none() {
-            self.locked_since = now;
-        }
-        self.keep_rivals(count, &chosen);
+        let with_imminent_beat =
+            current.and_then(|model| self.score_with_imminent_beat(count, &model, now));
+        let chosen = self.choose(count, now, with_imminent_beat);
+        self.keep_rivals(count, &chosen.grid());
         self.adopt(chosen, block_start);
+        let grid = chosen.grid();
+        let near = step_tolerance(grid.period, &params);
+        self.miss_check = grid.beat_at_or_after(now + near) + near;
     }
 
-    /// Keeps the best distinct hypotheses other than `chosen` for the next onset.
-    fn keep_rivals(&mut self, count: usize, chosen: &Grid) {
+    /// Weighs the grid in use against the rivals that would change its tempo at a beat, when a beat it
+    /// predicted has passed with no onset near it: an early onset (a step to a faster tempo) is only half
+    /// the evidence against the grid in use until its own beat has passed unplayed.
+    fn hear_miss(&mut self, now: f64, block_start: f64) {
+        let Some(current) = self.current else {
+            return;
+        };
         let params = self.params;
-        self.pool = [None; POOL];
-        for _ in 0..POOL {
-            let mut best: Option<Scored> = None;
-            for candidate in self.candidates.iter().take(count) {
-                let distinct =
-                    !candidate
-                        .grid
-                        .is_near(chosen, params.same_tempo, params.same_phase)
-                        && self.pool.iter().flatten().all(|kept| {
-                            !candidate.grid.is_near(
-                                &kept.grid,
-                                params.same_tempo,
-                                params.same_phase,
-                            )
-                        });
-                if distinct && best.is_none_or(|b| candidate.score > b.score) {
-                    best = Some(*candidate);
-                }
+        self.evidence.gather(&self.history, now, &params);
+        self.candidates[0] = judge(
+            current.grid(),
+            Some(current),
+            &self.evidence,
+            self.tap_bpm,
+            &params,
+        );
+        let mut count = 1;
+        for rival in self.pool.iter().flatten() {
+            let judged = judge(
+                rival.model.grid(),
+                Some(current),
+                &self.evidence,
+                self.tap_bpm,
+                &params,
+            );
+            if judged.model.since() > current.since()
+                && let Some(slot) = self.candidates.get_mut(count)
+            {
+                *slot = judged;
+                count += 1;
             }
-            let Some(best) = best else { break };
-            if let Some(slot) = self.pool.iter_mut().find(|slot| slot.is_none()) {
-                *slot = Some(best);
-            }
+        }
+        if count > 1 {
+            let chosen = self.choose(count, now, None);
+            self.adopt(chosen, block_start);
         }
     }
 
-    /// Makes `grid` the one beats are announced from; its next beat is the first one more than half a period
+    /// Makes `model` the one beats are announced from; its next beat is the first one more than half a period
     /// after the last beat announced, and not more than `late_beat_s` in the past.
-    fn adopt(&mut self, grid: Grid, block_start: f64) {
-        self.current = Some(grid);
+    fn adopt(&mut self, model: Model, block_start: f64) {
+        self.current = Some(model);
+        let grid = model.grid();
         let earliest =
             (self.last_beat + 0.5 * grid.period).max(block_start - self.params.late_beat_s);
         self.next_beat = grid.beat_at_or_after(earliest);

@@ -1,0 +1,195 @@
+//! How the tracker chooses among its hypotheses at an onset: each is refined and scored (as a grid of its
+//! own, or as a tempo step from the grid in use), and the grid in use gives way to the best by a margin.
+
+use super::grid::{Grid, log_prior};
+use super::model::{Model, log_fill, refine, step_point, step_tolerance};
+use super::{BeatParams, BeatTracker, Evidence, POOL, Scored};
+
+impl BeatTracker {
+    /// When a rival would change the tempo at the onset at `now`, the best score of the grid in use (and its
+    /// refinements) as if its next beat, which that onset came early for, had passed unplayed: the rival
+    /// claims the onset as its beat, and waiting for the old beat to pass before believing it would cost
+    /// that beat. If the onset was a note before the beat after all, the beat's own onset brings the old grid
+    /// back (and is announced at once). `None` when no rival steps.
+    pub(super) fn score_with_imminent_beat(
+        &mut self,
+        count: usize,
+        current: &Model,
+        now: f64,
+    ) -> Option<f64> {
+        let params = self.params;
+        let stepping = |candidate: &Scored| candidate.model.since() > current.since();
+        if !self.candidates.iter().take(count).any(stepping) {
+            return None;
+        }
+        let in_use = current.grid();
+        let mut best: Option<f64> = None;
+        for candidate in self.candidates.iter().take(count) {
+            let grid = candidate.model.grid();
+            if stepping(candidate) || !grid.is_near(&in_use, params.same_tempo, params.same_phase) {
+                continue;
+            }
+            let next = grid.beat_at_or_after(now);
+            let early = next - now;
+            let near = step_tolerance(grid.period, &params);
+            let score = if early > near && early <= params.max_step * grid.period {
+                self.evidence.now = next + near;
+                let score = log_fill(&candidate.model, &self.evidence, &params)
+                    + log_prior(candidate.model.first_grid().bpm(), self.tap_bpm, &params);
+                self.evidence.now = now;
+                score
+            } else {
+                candidate.score
+            };
+            best = Some(best.map_or(score, |b: f64| b.max(score)));
+        }
+        best
+    }
+
+    /// The model to announce beats from, of the first `count` candidates (slot 0 is the model in use, if
+    /// any): the best, if it refines the one in use or beats it by the margin; or, if the one in use stays,
+    /// a tempo step that beats every other rival and the one in use scored `with_imminent_beat` (see
+    /// [`Self::score_with_imminent_beat`]).
+    pub(super) fn choose(
+        &mut self,
+        count: usize,
+        now: f64,
+        with_imminent_beat: Option<f64>,
+    ) -> Model {
+        let params = self.params;
+        let current = self.current;
+        let candidates = self.candidates.get(..count).unwrap_or(&[]);
+        let mut best = candidates[0];
+        for candidate in candidates {
+            if candidate.score > best.score {
+                best = *candidate;
+            }
+        }
+        let chosen = match current {
+            None => best.model,
+            Some(model) => {
+                let grid = model.grid();
+                let incumbent = candidates[0];
+                // Switching gets harder the longer the grid has held: early on the evidence is a few
+                // onsets and the best reading should win at once; later, syncopations and accents move the
+                // evidence to another metrical level or the off-beat for a bar or two without the beat
+                // having moved, so those switches need the most.
+                let held =
+                    ((now - self.locked_since) / grid.period / params.settle_beats).clamp(0.0, 1.0);
+                let best_grid = best.model.grid();
+                let relative = if best_grid.is_metrical_relative(&grid, params.same_tempo) {
+                    params.relative_switch_margin
+                } else {
+                    0.0
+                };
+                // A change of tempo at a beat has paid its own cost (`step_cost`) and is not a reading of
+                // the same rhythm at another level, so no hysteresis is added: waiting would cost beats.
+                let margin = if best.model.since() > model.since() {
+                    0.0
+                } else {
+                    params.min_switch_margin + held * (params.switch_margin + relative)
+                };
+                let stays = if best_grid.is_near(&grid, params.same_tempo, params.same_phase) {
+                    best.model
+                } else if best.score > incumbent.score + margin {
+                    self.locked_since = now;
+                    return best.model;
+                } else {
+                    incumbent.model
+                };
+                let mut rival: Option<Scored> = None;
+                for candidate in candidates {
+                    if !candidate
+                        .model
+                        .grid()
+                        .is_near(&grid, params.same_tempo, params.same_phase)
+                        && rival.is_none_or(|r| candidate.score > r.score)
+                    {
+                        rival = Some(*candidate);
+                    }
+                }
+                match (rival, with_imminent_beat) {
+                    (Some(step), Some(against))
+                        if step.model.since() > model.since() && step.score > against =>
+                    {
+                        self.locked_since = now;
+                        step.model
+                    }
+                    _ => stays,
+                }
+            }
+        };
+        if current.is_none() {
+            self.locked_since = now;
+        }
+        chosen
+    }
+
+    /// Keeps the best distinct hypotheses other than `chosen` for the next onset.
+    pub(super) fn keep_rivals(&mut self, count: usize, chosen: &Grid) {
+        let params = self.params;
+        self.pool = [None; POOL];
+        for _ in 0..POOL {
+            let mut best: Option<Scored> = None;
+            for candidate in self.candidates.iter().take(count) {
+                let grid = candidate.model.grid();
+                let distinct = !grid.is_near(chosen, params.same_tempo, params.same_phase)
+                    && self.pool.iter().flatten().all(|kept| {
+                        !grid.is_near(&kept.model.grid(), params.same_tempo, params.same_phase)
+                    });
+                if distinct && best.is_none_or(|b| candidate.score > b.score) {
+                    best = Some(*candidate);
+                }
+            }
+            let Some(best) = best else { break };
+            if let Some(slot) = self.pool.iter_mut().find(|slot| slot.is_none()) {
+                *slot = Some(best);
+            }
+        }
+    }
+}
+
+/// Refines and scores the hypothesis `grid` against the evidence gathered, given the model in use
+/// (`current`), with a tap tempo `tap_bpm` (0 for none). A grid near the one in use inherits its tempo history; a grid within a tempo step of it
+/// is also judged as a change from it at the newest onset they share (see [`model`]), and keeps the better
+/// reading.
+pub(super) fn judge(
+    grid: Grid,
+    current: Option<Model>,
+    evidence: &Evidence,
+    tap_bpm: f64,
+    params: &BeatParams,
+) -> Scored {
+    let score = |model: Model| {
+        let refined = refine(&model, evidence, params);
+        let refined = refine(&refined, evidence, params);
+        Scored {
+            model: refined,
+            score: log_fill(&refined, evidence, params)
+                + log_prior(refined.first_grid().bpm(), tap_bpm, params),
+        }
+    };
+    let Some(current) = current else {
+        return score(Model::plain(grid));
+    };
+    let in_use = current.grid();
+    if grid.is_near(&in_use, params.same_tempo, params.same_phase) {
+        return score(current.with_grid(grid));
+    }
+    let plain = score(Model::plain(grid));
+    let steps = params.min_step.ln_1p()..=params.max_step.ln_1p();
+    let is_step = |grid: &Grid| steps.contains(&(grid.period / in_use.period).ln().abs());
+    if !is_step(&grid) {
+        return plain;
+    }
+    let Some(at) = step_point(&current, &grid, evidence, params) else {
+        return plain;
+    };
+    let mut stepped = score(current.with_change(grid, at));
+    stepped.score -= params.step_cost;
+    if stepped.score > plain.score && is_step(&stepped.model.grid()) {
+        stepped
+    } else {
+        plain
+    }
+}
