@@ -5,8 +5,8 @@
 //! body's thump at each attack, which would otherwise be read as a lower note. McLeod's normalized square
 //! difference function (NSDF) is then read from running windows ([`nsdf`]). Windows restart in turn every few milliseconds and at each attack the onset detector
 //! reports, so some window always starts at the attack: the new note is read without the old note's tail, and
-//! as early as physics allows (a lag is tested once the window holds half a period of pairs beyond it, so a low
-//! E's first estimate comes about 1.5 periods after its attack). Of the windows that started at or after the
+//! as early as physics allows (a lag is tested once the window holds half a period of pairs beyond it, and at
+//! least 16, so a low E's first estimate comes about 1.5 periods after its attack). Of the windows that started at or after the
 //! last attack, the most periodic is read: later ones miss the attack's thump and scrape, older ones hold more
 //! periods, and without attacks the younger ones follow hammer-ons and slides.
 //!
@@ -63,6 +63,7 @@ const SLOTS: usize = 4;
 const RESTART_SECONDS: f32 = 0.008;
 const RULES: ReadRules = ReadRules {
     min_pairs_ratio: 0.5,
+    min_pairs: 16,
     peak_ratio: 0.9,
     multiple_ratio: 0.5,
     multiple_margin: 0.04,
@@ -72,6 +73,9 @@ const CLARITY_ON: f32 = 0.70;
 const CLARITY_KEEP: f32 = 0.60;
 /// Clarity needed to trust a period whose double has not been tested yet (it may be the second harmonic).
 const CLARITY_YOUNG: f32 = 0.9;
+/// ... once the window holds this many pairs at that period (2 ms at the analysis rate): a single clean reading
+/// over fewer is as often a chance alignment of an attack's partials.
+const YOUNG_CLEAN_PAIRS: f32 = 24.0;
 /// Such a period is still trusted from this clarity when the previous block's clearest candidate had the same
 /// period (within [`AGREE_TOLERANCE`]): in the first, aperiodic milliseconds of a nylon or jazz note a single
 /// reading is rarely that clean, but a second harmonic read by chance seldom comes out clearest twice in a row.
@@ -336,7 +340,11 @@ impl PitchTracker {
             self.raw_best = Some(*reading);
         }
         let sub_octave_untested = !reading.double_tested && 2.0 * reading.period <= self.max_period;
-        if !sub_octave_untested || reading.clarity >= CLARITY_YOUNG {
+        if !sub_octave_untested {
+            return true;
+        }
+        let pairs = reading.window as f32 - reading.period;
+        if reading.clarity >= CLARITY_YOUNG && pairs >= YOUNG_CLEAN_PAIRS {
             return true;
         }
         reading.clarity >= CLARITY_YOUNG_AGREED

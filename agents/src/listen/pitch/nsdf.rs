@@ -21,8 +21,11 @@ struct Slot {
 /// How a window is read.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct ReadRules {
-    /// A lag is tested once the window holds `min_pairs_ratio * lag` pairs for it (and at least 4).
+    /// A lag is tested once the window holds `min_pairs_ratio * lag` pairs for it, and at least `min_pairs`: a
+    /// normalized product over a dozen samples comes out near 1 by chance (two partials of an attack beating
+    /// in step for a millisecond), whatever the lag.
     pub min_pairs_ratio: f32,
+    pub min_pairs: usize,
     /// McLeod's rule: the first NSDF peak reaching this fraction of the highest one is the period.
     pub peak_ratio: f32,
     /// The period is replaced by its double or triple when that lag's aperiodicity `1 - n` is below this
@@ -204,6 +207,7 @@ impl LagBank {
     pub(super) fn read(&mut self, slot: usize, rules: &ReadRules) -> Option<Reading> {
         let ReadRules {
             min_pairs_ratio,
+            min_pairs,
             peak_ratio,
             multiple_ratio,
             multiple_margin,
@@ -212,7 +216,7 @@ impl LagBank {
         // lags with age - lag >= ratio * lag  <=>  lag <= age / (1 + ratio)
         let tested = ((age as f32 / (1.0 + min_pairs_ratio)) as usize)
             .min(self.max_lag)
-            .min(age.saturating_sub(4));
+            .min(age.saturating_sub(min_pairs.max(4)));
         if tested < self.min_lag + 1 {
             return None;
         }
@@ -330,4 +334,48 @@ fn interpolate(n: &[f32], i: usize) -> (f32, f32) {
     }
     let shift = (0.5 * (a - c) / curvature).clamp(-0.5, 0.5);
     (i as f32 + shift, b - 0.25 * (a - c) * shift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: ReadRules = ReadRules {
+        min_pairs_ratio: 0.5,
+        min_pairs: 16,
+        peak_ratio: 0.9,
+        multiple_ratio: 0.5,
+        multiple_margin: 0.04,
+    };
+
+    fn bank_with(samples: impl Iterator<Item = f32>) -> LagBank {
+        let mut bank = LagBank::new(1, 2, 170, 400);
+        bank.restart(0);
+        samples.for_each(|x| bank.push(x));
+        bank
+    }
+
+    #[test]
+    fn no_lag_is_judged_on_fewer_pairs_than_the_minimum() {
+        let bank_of = |n: usize| bank_with((0..n).map(|i| (i as f32 * 0.7).sin()));
+        for n in [20usize, 30, 45] {
+            let tested = bank_of(n).read(0, &RULES).map_or(0, |r| r.lags_tested);
+            assert!(
+                tested + 16 <= n,
+                "a {n}-sample window tested lags up to {tested}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_sinusoid_is_read_at_its_period_once_the_window_holds_enough_pairs() {
+        let period = 12.5f32;
+        let mut bank =
+            bank_with((0..40).map(|i| (core::f32::consts::TAU * i as f32 / period).sin()));
+        let reading = bank.read(0, &RULES).expect("no reading from 40 samples");
+        assert!(
+            (reading.period - period).abs() < 0.3 && reading.clarity > 0.95,
+            "{reading:?}"
+        );
+    }
 }
