@@ -9,12 +9,12 @@ use super::{HISTORY, TINY};
 /// costs the same for a window of 40 ms as for 20.
 pub(super) struct EnergyTrack {
     /// Ring of past sub-block energies (linear), by sequence number modulo `HISTORY`.
-    history: [f32; HISTORY],
+    history: Box<[f32]>,
     /// Sequence number of the next sub-block (wrapping).
     count: usize,
     /// The queue: (sequence number, energy) of the sub-blocks that can still be the background's maximum, oldest
     /// first, energies falling; a ring of `queue_len` entries from `queue_head`.
-    queue: [(usize, f32); HISTORY],
+    queue: Box<[(usize, f32)]>,
     queue_head: usize,
     queue_len: usize,
     /// Sub-blocks in the background window (including the gap), at most `HISTORY`.
@@ -35,9 +35,9 @@ impl EnergyTrack {
     /// are per sub-block.
     pub(super) fn new(window: usize, gap: usize, smooth_coef: f32, floor_rise: f32) -> Self {
         Self {
-            history: [TINY; HISTORY],
+            history: vec![TINY; HISTORY].into_boxed_slice(),
             count: 0,
-            queue: [(0, TINY); HISTORY],
+            queue: vec![(0, TINY); HISTORY].into_boxed_slice(),
             queue_head: 0,
             queue_len: 0,
             window: window.clamp(gap + 1, HISTORY),

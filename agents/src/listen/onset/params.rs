@@ -76,7 +76,9 @@ pub struct OnsetParams {
     pub low_gap_subs: usize,
     /// Length (ms) of the window whose maximum is the low band's background (before its gap).
     pub low_background_ms: f32,
-    /// Largest samples (0 to 2) of each pre-emphasised sub-block left out of its energy, so a click is no attack.
+    /// Largest samples (0 to 2) of each pre-emphasised sub-block left out of its energy, so a click is no attack
+    /// (0: off; 2 takes the edge off sharp pick attacks too: on guitar-dev one false onset fewer, two attacks fewer
+    /// and the 90th percentile of b1's delay 7.8 -> 9.6 ms).
     pub click_trim: usize,
 }
 
