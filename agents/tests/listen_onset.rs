@@ -481,3 +481,44 @@ fn swelling_muted_chug_under_a_ringing_overdriven_note_is_an_onset_within_8_ms()
         "the test signal should need the low band: {without_low:?}"
     );
 }
+
+#[test]
+fn with_low_rise_confirms_a_soft_down_strum_over_a_ringing_chord_is_heard_sooner() {
+    let first_chord = 4_800;
+    let second_chord = first_chord + (0.6 * SR) as usize;
+    let mut signal = seconds(1.5);
+    add_strum(
+        &mut signal,
+        first_chord,
+        &[98.0, 123.5, 146.8, 196.0, 246.9, 392.0],
+        20.0,
+        0.25,
+        3,
+    );
+    // a soft down-strum of A minor: its lowest string (A2) first, into the low band
+    add_strum(
+        &mut signal,
+        second_chord,
+        &[110.0, 164.8, 220.0, 261.6, 329.6],
+        35.0,
+        0.12,
+        21,
+    );
+    let reported = |params: OnsetParams| {
+        onsets_with(&signal, params)
+            .iter()
+            .map(|&(_, block)| (block + 1) * BLOCK)
+            .find(|&at| at > second_chord)
+    };
+    let plain = reported(OnsetParams::default());
+    let confirmed = reported(OnsetParams {
+        low_rise_confirms: true,
+        ..OnsetParams::default()
+    });
+    let confirmed = confirmed.expect("the strum is heard");
+    assert!(confirmed <= second_chord + (0.035 * SR) as usize);
+    assert!(
+        plain.is_none_or(|plain| confirmed < plain),
+        "first string at {second_chord}: heard at {confirmed} with the low band's rise, {plain:?} without"
+    );
+}

@@ -346,7 +346,14 @@ impl OnsetDetector {
 
         frame.low_rise_db = 10.0 * best_low_rise.log10();
         let previous_rise = self.recent_rises[(self.rise_pos + RISE_MEMORY - 1) % RISE_MEMORY];
-        self.recent_rises[self.rise_pos % RISE_MEMORY] = frame.rise_db;
+        // a rise of the low band is evidence of an attack as good as one of the pre-emphasised energy: a down-strum
+        // over a ringing chord starts on its lowest string
+        let evidence = if self.params.low_rise_confirms {
+            frame.rise_db.max(frame.low_rise_db)
+        } else {
+            frame.rise_db
+        };
+        self.recent_rises[self.rise_pos % RISE_MEMORY] = evidence;
         self.rise_pos = (self.rise_pos + 1) % RISE_MEMORY;
         let recent_rise = self.recent_rises.iter().fold(0.0f32, |a, &b| a.max(b));
 
@@ -370,7 +377,7 @@ impl OnsetDetector {
             // the fast view's flux needs an energy rise with it, either the plain one or, like the main view's,
             // a smaller one over a lower multiple of its mean
             heard |= fast_flux > fast_threshold
-                && frame.rise_db.max(previous_rise) >= self.params.fast_rise_db;
+                && evidence.max(previous_rise) >= self.params.fast_rise_db;
             heard |= self.params.fast_confirm_mean_factor > 0.0
                 && recent_rise >= self.params.confirm_rise_db.max(self.params.fast_rise_db)
                 && fast_flux > self.params.confirm_flux

@@ -80,6 +80,13 @@ pub struct OnsetParams {
     /// (0: off; 2 takes the edge off sharp pick attacks too: on guitar-dev one false onset fewer, two attacks fewer
     /// and the 90th percentile of b1's delay 7.8 -> 9.6 ms).
     pub click_trim: usize,
+    /// Whether a rise of the low band counts as the energy rise that the confirmed and the fast flux paths need (a
+    /// down-strum starts on its lowest string). Off for now: on guitar-dev it brings onset F50 0.958 -> 0.961,
+    /// recall 0.927 -> 0.933 (same false onsets), c1's 90th percentile of delay 24.6 -> 17.1 ms, d2's 14.6 -> 12.0,
+    /// chords acc 0.859 -> 0.861, delay p90 171 -> 130 ms, <=100 ms 0.795 -> 0.830; but the beat tracker loses f1
+    /// (F 0.969 -> 0.906, CMLc 0.939 -> 0.576) because one onset there comes 2.7 ms earlier (4.8 -> 2.1 ms after
+    /// the true one), so beats ALL F 0.903 -> 0.900, CMLc 0.862 -> 0.844.
+    pub low_rise_confirms: bool,
 }
 
 impl Default for OnsetParams {
@@ -118,6 +125,7 @@ impl Default for OnsetParams {
             low_gap_subs: 12,
             low_background_ms: 40.0,
             click_trim: 2,
+            low_rise_confirms: false,
         }
     }
 }
