@@ -384,3 +384,46 @@ fn one_note_pushed_or_laid_back_by_six_percent_of_a_beat_does_not_move_the_beat(
         }
     }
 }
+
+/// A swung melody: on each beat a note (a few left out), and after most beats the off-beat eighth late, at
+/// two thirds of the beat; now and then a triplet fills the beat instead. Timing humanised by up to ±8 ms.
+fn swing(bpm: f64, beats: usize, seed: u64) -> (Vec<Played>, Vec<f64>) {
+    let mut rng = Rng(seed);
+    let period = 60.0 / bpm;
+    let mut onsets = Vec::new();
+    let mut truth = Vec::new();
+    for k in 0..beats {
+        let beat = 0.5 + k as f64 * period;
+        truth.push(beat);
+        let on_beat = k % 4 == 0 || rng.uniform() > 0.15;
+        let draw = rng.uniform();
+        let fractions: &[(f64, f32)] = match (on_beat, draw) {
+            (true, d) if d < 0.1 => &[(0.0, 14.0), (1.0 / 3.0, 10.0), (2.0 / 3.0, 10.0)],
+            (true, d) if d < 0.8 => &[(0.0, 14.0), (2.0 / 3.0, 11.0)],
+            (true, _) => &[(0.0, 14.0)],
+            (false, d) if d < 0.8 => &[(2.0 / 3.0, 11.0)],
+            (false, _) => &[],
+        };
+        for &(fraction, strength) in fractions {
+            onsets.push(Played {
+                time: beat + fraction * period + rng.jitter(0.008),
+                strength,
+            });
+        }
+    }
+    (onsets, truth)
+}
+
+#[test]
+fn swung_eighths_lock_to_the_quarter_note_within_two_bars() {
+    for (bpm, seed) in [(100.0, 301), (132.0, 302), (160.0, 303)] {
+        let (onsets, truth) = swing(bpm, 32, seed);
+        let run = run(&onsets, truth[truth.len() - 1] + 0.2, 0.0);
+        let tempo = f64::from(tempo_at(&run, truth[truth.len() - 1]));
+        assert!(
+            (tempo / bpm - 1.0).abs() < 0.02,
+            "{bpm} bpm swing: tempo {tempo:.1}"
+        );
+        check_beats(&run, &truth, 8, 0.030, &format!("{bpm} bpm swing"));
+    }
+}

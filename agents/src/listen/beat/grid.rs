@@ -31,16 +31,17 @@ impl Grid {
         self.anchor + ((t - self.anchor) / self.period).ceil() * self.period
     }
 
-    /// A grid at 1/3, 1/2, 2/3, 3/2, 2 or 3 times the tempo of `other` (within `tolerance`, a ratio), or at
-    /// its tempo on the off-beats (a quarter to three quarters of a period away): the other readings of one
-    /// rhythm, which its onsets can support almost as well.
+    /// A grid at 1/3, 1/2, 2/3, 3/4, 4/3, 3/2, 2 or 3 times the tempo of `other` (within `tolerance`, a
+    /// ratio), or at its tempo on the off-beats (a quarter to three quarters of a period away): the other
+    /// readings of one rhythm, which its onsets can support almost as well (3/4 and 4/3: three beats against
+    /// four, which swung eighths or dotted quarters suggest).
     pub fn is_metrical_relative(&self, other: &Grid, tolerance: f64) -> bool {
         let ratio = self.period / other.period;
         if (ratio - 1.0).abs() < tolerance {
             let (offset, _) = other.deviation(self.anchor);
             return offset.abs() > 0.2 * other.period;
         }
-        [1.0 / 3.0, 0.5, 2.0 / 3.0, 1.5, 2.0, 3.0]
+        [1.0 / 3.0, 0.5, 2.0 / 3.0, 0.75, 4.0 / 3.0, 1.5, 2.0, 3.0]
             .iter()
             .any(|r| (ratio / r - 1.0).abs() < tolerance)
     }

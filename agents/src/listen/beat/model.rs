@@ -286,7 +286,7 @@ pub(super) fn refine(model: &Model, evidence: &Evidence, params: &BeatParams) ->
 }
 
 /// Log score of the onsets' evidence for `model`: log fill of its beats, minus a penalty when its
-/// subdivision (halves, or thirds for triplets and swing) is nearly empty. Played subdivisions are what tell
+/// subdivision (halves, swung halves, or thirds for triplets) is nearly empty. Played subdivisions are what tell
 /// a tactus from a grid twice as fast (whose halves would be sixteenths) or 1.5 times slower (whose halves
 /// fall on sixteenths too); a well-filled subdivision earns nothing more, so a grid half as fast, whose
 /// "subdivision" is the real beat, gains nothing by it.
@@ -302,11 +302,20 @@ pub(super) fn log_fill(model: &Model, evidence: &Evidence, params: &BeatParams) 
         )
     };
     let halves = at(0.5);
-    let thirds = if params.triplet_weight > 0.0 {
-        params.triplet_weight * 0.5 * (at(1.0 / 3.0) + at(2.0 / 3.0))
+    let (first_third, second_third) = if params.triplet_weight > 0.0 || params.swing {
+        (at(1.0 / 3.0), at(2.0 / 3.0))
+    } else {
+        (0.0, 0.0)
+    };
+    let thirds = params.triplet_weight * 0.5 * (first_third + second_third);
+    // Swung eighths: the off-beat note late, near two thirds of the beat, with nothing at one third. A grid
+    // 1.5 times slower than straight eighths sees them at both thirds, so it earns nothing here.
+    let swung = if params.swing {
+        (second_third - first_third).max(0.0)
     } else {
         0.0
     };
-    let subdivision = (FLOOR + halves.max(thirds) / params.subdivision_saturation).min(1.0);
+    let subdivision =
+        (FLOOR + halves.max(thirds).max(swung) / params.subdivision_saturation).min(1.0);
     on_beats.max(1e-6).ln() + params.subdivision_weight * subdivision.ln()
 }

@@ -60,6 +60,9 @@ pub struct BeatParams {
     /// How much a triplet subdivision counts beside a binary one (0..1): a grid 1.5 times slower than the
     /// tactus sees straight eighths as its triplets, so they must count less.
     pub triplet_weight: f64,
+    /// Whether swung eighths (the off-beat note near two thirds of the beat, nothing at one third) fill the
+    /// subdivision as straight ones do.
+    pub swing: bool,
     /// An onset after a silence of at least this (s) begins a phrase ...
     pub phrase_gap_s: f64,
     /// ... and weighs this much more (phrases start on a beat more often than between beats).
@@ -112,6 +115,7 @@ impl Default for BeatParams {
             late_beat_s: 0.05,
             subdivision_weight: 0.5,
             triplet_weight: 0.0,
+            swing: true,
             subdivision_saturation: 0.5,
             subdivision_widen: 1.0,
             phrase_gap_s: 0.5,
