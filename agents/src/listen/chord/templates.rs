@@ -38,7 +38,7 @@ impl Default for FitParams {
             presence: 0.3,
             missing_cost: 0.3,
             outside_cost: 0.7,
-            bass_bonus: 0.2,
+            bass_bonus: 0.3,
             chord_floor: 0.2,
         }
     }
