@@ -458,3 +458,20 @@ fn a_pick_scrape_on_a_re_plucked_note_seldom_flashes_a_wrong_pitch() {
         "{wrong} of {blocks} blocks in the 60 ms after the attacks read a wrong pitch"
     );
 }
+
+#[test]
+fn a_note_played_26_db_softer_is_heard_as_long_as_the_loud_one() {
+    // Recordings come in at any level: a gate fixed in dBFS would cut a soft take's notes short while the same
+    // notes played loud ring on (only the level relative to the note's attack may end a ringing note).
+    let voiced_right = |peak: f32| {
+        let note = pluck(196.0, &guitar_harmonics(), 3.0, peak, 11);
+        let frames = track(&after_silence(4800, &note), &[4800]);
+        fraction_within(&frames, 0.1, 3.1, 196.0, 20.0)
+    };
+    let (loud, soft) = (voiced_right(0.5), voiced_right(0.025));
+    assert!(loud > 0.7, "the loud note is voiced for only {loud}");
+    assert!(
+        soft >= 0.95 * loud,
+        "the soft note is voiced right for {soft} of the time, the loud one for {loud}"
+    );
+}
