@@ -302,7 +302,9 @@ pub(super) fn log_fill(model: &Model, evidence: &Evidence, params: &BeatParams) 
         )
     };
     let halves = at(0.5);
-    let (first_third, second_third) = if params.triplet_weight > 0.0 || params.swing {
+    let saturated = FLOOR + halves / params.subdivision_saturation >= 1.0;
+    let (first_third, second_third) = if !saturated && (params.triplet_weight > 0.0 || params.swing)
+    {
         (at(1.0 / 3.0), at(2.0 / 3.0))
     } else {
         (0.0, 0.0)
