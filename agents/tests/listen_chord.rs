@@ -2,7 +2,7 @@
 //! labels held while a chord rings and through rests, distorted power chords kept power chords, no chord in
 //! silence, noise and single notes, no allocation per block.
 
-use agents::listen::chord::ChordTracker;
+use agents::listen::chord::{ChordParams, ChordTracker};
 use agents::listen::{BLOCK, Chord, ChordQuality, Onset};
 
 mod chord_support;
@@ -463,5 +463,45 @@ fn a_slow_strum_with_its_third_on_top_is_named_within_90_ms() {
     assert!(
         labels.iter().skip(first).all(|&c| c == want),
         "label left D major"
+    );
+}
+
+#[test]
+fn a_new_chord_with_no_attack_heard_is_named_within_110_ms() {
+    // C major rings on while E minor is strummed over it at the same level: no onset comes, and the tracker's own
+    // attack finder is off, so only the new pitch classes (E minor's B) can tell that the chord changed.
+    let c_major = voicing(ChordQuality::Major, 8);
+    let e_minor = [40, 47, 52, 55, 59, 64];
+    let mut signal = vec![0.0f32; (3.0 * RATE) as usize];
+    strum(&mut signal, 0.2, 3.0, &c_major);
+    strum(&mut signal, 1.5, 3.0, &e_minor);
+    let mut tracker = ChordTracker::with_params(
+        RATE,
+        ChordParams {
+            own_attacks: false,
+            ..ChordParams::default()
+        },
+    );
+    let labels: Vec<Chord> = signal
+        .chunks_exact(BLOCK)
+        .map(|block| tracker.process(block, None))
+        .collect();
+    assert_eq!(
+        label_at(&labels, 1.45),
+        Chord {
+            root: 0,
+            quality: ChordQuality::Major
+        }
+    );
+    let change = block_of(1.5);
+    let em_label = Chord {
+        root: 4,
+        quality: ChordQuality::Minor,
+    };
+    let first = first_right(&labels, change, em_label).expect("E minor never named");
+    assert!(
+        blocks_to_ms(first - change) <= 110.0,
+        "E minor named {} ms after the strum",
+        blocks_to_ms(first - change)
     );
 }

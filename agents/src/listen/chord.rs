@@ -13,10 +13,13 @@ mod spectrum;
 mod templates;
 
 use front::{AttackFinder, Front, HISTORY};
-use spectrum::Spectrum;
 pub use spectrum::SpectrumParams;
+use spectrum::{RECENT, Spectrum};
 pub use templates::FitParams;
 use templates::{Fitter, HYPOTHESES, hypothesis_of, label_of};
+
+/// Share of the strongest pitch class from which a pitch class new to the chord in force means a new chord.
+const NEWCOMER: f32 = 0.4;
 
 /// Index of "no chord" among the scored hypotheses, after the chords.
 const NO_CHORD: usize = HYPOTHESES;
@@ -123,6 +126,8 @@ pub struct ChordTracker {
     attack_sample: u64,
     label: Chord,
     chroma: spectrum::Chroma,
+    /// The pitch classes clear in the last analysis.
+    clear: [bool; 12],
     /// Whether the label was switched in the window of the current attack.
     switched_at_attack: bool,
     /// Block of the last analysis that heard a chord, or a single tone of the chord in force.
@@ -163,6 +168,7 @@ impl ChordTracker {
             chroma: spectrum::Chroma::default(),
             last_heard_block: 0,
             switched_at_attack: false,
+            clear: [false; 12],
             hold_blocks: (params.hold_silence_s.max(0.0) * block_rate) as u64,
             front,
             params,
@@ -248,6 +254,19 @@ impl ChordTracker {
         };
         let quiet = chroma.power.min(chroma.recent_power) < gate || chroma.peaks < 1;
         let single = !quiet && self.fitter.clear_pitch_classes(&chroma) < 2;
+        let newcomer = self.newcomer(&chroma, current, quiet || single);
+        if newcomer && !fresh && self.blocks - self.attack_block > self.refractory_blocks {
+            // A pitch class foreign to the chord has just risen in a window that slides over a ringing chord: a
+            // new chord struck with no attack heard (its level no higher than the old one's). The window restarts
+            // just before, so the next analyses hear the newcomer alone.
+            self.attack_block = self.blocks;
+            self.attack_sample = self
+                .front
+                .written()
+                .saturating_sub(self.min_window as u64 + RECENT as u64 / 2);
+            self.switched_at_attack = false;
+            return;
+        }
         if current != NO_CHORD {
             if quiet {
                 // A rest: the chord is still the harmony until the silence outlasts the hold.
@@ -338,6 +357,21 @@ impl ChordTracker {
 }
 
 impl ChordTracker {
+    /// Whether a clear pitch class outside the chord in force appears in this analysis that was not clear in the
+    /// previous one; remembers this analysis's clear pitch classes.
+    fn newcomer(&mut self, chroma: &spectrum::Chroma, current: usize, unclear: bool) -> bool {
+        let top = chroma.full.iter().fold(0.0f32, |a, &b| a.max(b));
+        let mut found = false;
+        for (pc, (&v, was)) in chroma.full.iter().zip(self.clear.iter_mut()).enumerate() {
+            let clear = !unclear && top > 1e-12 && v >= NEWCOMER * top;
+            if clear && !*was && current != NO_CHORD && !templates::has_tone(current, pc) {
+                found = true;
+            }
+            *was = clear;
+        }
+        found
+    }
+
     /// This analysis heard no chord: every chord scores nothing and "no chord" scores fully.
     fn set_no_chord_frame(&mut self) {
         self.frame.iter_mut().for_each(|v| *v = 0.0);
