@@ -169,7 +169,9 @@ impl OnsetDetector {
         let db = |d: f32| 10f32.powf(d / 10.0);
         let smooth_coef = 1.0 - (-1.0 / (5.0 * subs_per_ms)).exp();
         let floor_rise = db(params.floor_rise_db_per_s / (1000.0 * subs_per_ms));
-        let track = || EnergyTrack::new(background_subs, params.gap_subs, smooth_coef, floor_rise);
+        let learning = (params.low_floor_learning_ms * subs_per_ms).round() as usize;
+        let track =
+            || EnergyTrack::new(background_subs, params.gap_subs, smooth_coef, floor_rise, 0);
         let main = FluxView::new(params.window_fall);
         let window_power: f32 = main.window.iter().map(|w| w * w).sum();
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(FRAME);
@@ -199,6 +201,7 @@ impl OnsetDetector {
                 params.low_gap_subs,
                 smooth_coef,
                 floor_rise,
+                learning,
             ),
             low_band: [0.0; BLOCK],
             rise_ratio: db(params.rise_db),

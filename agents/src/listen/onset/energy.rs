@@ -28,12 +28,20 @@ pub(super) struct EnergyTrack {
     noise_floor: f32,
     /// Per-sub-block multiplier by which the noise floor may rise.
     floor_rise: f32,
+    /// Sub-blocks from the start during which the noise floor follows the smoothed energy.
+    learning: usize,
 }
 
 impl EnergyTrack {
     /// A track whose background spans `window` sub-blocks less the newest `gap`; `smooth_coef` and `floor_rise`
     /// are per sub-block.
-    pub(super) fn new(window: usize, gap: usize, smooth_coef: f32, floor_rise: f32) -> Self {
+    pub(super) fn new(
+        window: usize,
+        gap: usize,
+        smooth_coef: f32,
+        floor_rise: f32,
+        learning: usize,
+    ) -> Self {
         Self {
             history: vec![TINY; HISTORY].into_boxed_slice(),
             count: 0,
@@ -46,6 +54,7 @@ impl EnergyTrack {
             smooth_coef,
             noise_floor: 1.0,
             floor_rise,
+            learning,
         }
     }
 
@@ -55,12 +64,17 @@ impl EnergyTrack {
         let background = self.background();
         self.history[self.count % HISTORY] = energy;
         self.count = self.count.wrapping_add(1);
-        // minimum tracker over the smoothed energy: falls at once, rises slowly
+        // minimum tracker over the smoothed energy: falls at once, rises slowly; while it learns (from the start),
+        // it follows the smoothed energy both ways, so hiss or hum already sounding is the floor, not a sound
         self.smoothed += self.smooth_coef * (energy - self.smoothed);
         self.smoothed = self.smoothed.max(TINY);
-        self.noise_floor = (self.noise_floor * self.floor_rise)
-            .min(self.smoothed)
-            .max(TINY);
+        self.noise_floor = if self.count <= self.learning {
+            self.smoothed
+        } else {
+            (self.noise_floor * self.floor_rise)
+                .min(self.smoothed)
+                .max(TINY)
+        };
         background
     }
 
@@ -138,7 +152,7 @@ mod tests {
     #[test]
     fn the_background_is_the_largest_energy_aged_gap_to_window() {
         let (window, gap) = (37, 5);
-        let mut track = EnergyTrack::new(window, gap, 0.1, 1.0);
+        let mut track = EnergyTrack::new(window, gap, 0.1, 1.0, 0);
         let mut state = 12345u32;
         let mut energies = Vec::new();
         for n in 0..3_000usize {

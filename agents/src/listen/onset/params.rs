@@ -17,6 +17,10 @@ pub struct OnsetParams {
     pub refractory_ms: f32,
     /// How fast (dB per second) the noise floor may rise when the level stays above it.
     pub floor_rise_db_per_s: f32,
+    /// Time (ms) from the start during which the low band's noise floor follows its smoothed energy both ways (0: it
+    /// starts at silence and rises only at `floor_rise_db_per_s`, as the pre-emphasised energy's does): the low band
+    /// of hiss is narrow and churns, and a floor that has not learnt it lets that churn confirm a flux onset.
+    pub low_floor_learning_ms: f32,
     /// Spectral flux (sum over bins of natural-log magnitude rises) that makes an onset.
     pub flux_threshold: f32,
     /// Blocks between a spectrum and its flux reference.
@@ -81,11 +85,10 @@ pub struct OnsetParams {
     /// and the 90th percentile of b1's delay 7.8 -> 9.6 ms).
     pub click_trim: usize,
     /// Whether a rise of the low band counts as the energy rise that the confirmed and the fast flux paths need (a
-    /// down-strum starts on its lowest string). Off for now: on guitar-dev it brings onset F50 0.958 -> 0.961,
-    /// recall 0.927 -> 0.933 (same false onsets), c1's 90th percentile of delay 24.6 -> 17.1 ms, d2's 14.6 -> 12.0,
-    /// chords acc 0.859 -> 0.861, delay p90 171 -> 130 ms, <=100 ms 0.795 -> 0.830; but the beat tracker loses f1
-    /// (F 0.969 -> 0.906, CMLc 0.939 -> 0.576) because one onset there comes 2.7 ms earlier (4.8 -> 2.1 ms after
-    /// the true one), so beats ALL F 0.903 -> 0.900, CMLc 0.862 -> 0.844.
+    /// down-strum starts on its lowest string). On guitar-dev: onset F50 0.958 -> 0.961, recall 0.927 -> 0.933
+    /// (same false onsets), c1's 90th percentile of delay 24.6 -> 17.1 ms, d2's 14.6 -> 12.0; chords acc 0.869 ->
+    /// 0.871, delay p90 161 -> 133 ms, <=100 ms 0.784 -> 0.818; beats F 0.935 -> 0.932, CMLc 0.897 -> 0.879, all of
+    /// it f1, where one onset comes 2.7 ms closer to the truth (4.8 -> 2.1 ms after it).
     pub low_rise_confirms: bool,
 }
 
@@ -99,6 +102,7 @@ impl Default for OnsetParams {
             gap_subs: 3,
             refractory_ms: 50.0,
             floor_rise_db_per_s: 1.0,
+            low_floor_learning_ms: 100.0,
             flux_threshold: 8.0,
             flux_lag_blocks: 8,
             flux_low_hz: 200.0,
@@ -125,7 +129,7 @@ impl Default for OnsetParams {
             low_gap_subs: 12,
             low_background_ms: 40.0,
             click_trim: 2,
-            low_rise_confirms: false,
+            low_rise_confirms: true,
         }
     }
 }
