@@ -58,6 +58,7 @@ pub struct BeatFrame {
 /// Everything heard in one block.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Heard {
+    /// An attack (pick or strum) in this block; a legato note change (hammer-on, pull-off, slide) is none.
     pub onset: Option<Onset>,
     /// Level of the block (linear RMS-like amplitude, 0..~1).
     pub level: f32,
@@ -94,9 +95,13 @@ impl Listener {
     pub fn process(&mut self, block: &[f32], tempo_prior_bpm: f32) -> Heard {
         let level = self.level.process(block);
         let onset_frame = self.onset.process(block);
-        let pitch = self.pitch.process(block, onset_frame.onset);
-        let chord = self.chord.process(block, onset_frame.onset);
-        let beat = self.beat.process(onset_frame.odf, onset_frame.onset, tempo_prior_bpm);
+        // a legato change starts a new note as an attack does: the trackers restart on either
+        let note_start = onset_frame.onset.or(onset_frame.change);
+        let pitch = self.pitch.process(block, note_start);
+        let chord = self.chord.process(block, note_start);
+        let beat = self
+            .beat
+            .process(onset_frame.odf, note_start, tempo_prior_bpm);
         Heard {
             onset: onset_frame.onset,
             level,

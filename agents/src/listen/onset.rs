@@ -58,10 +58,12 @@ use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 use std::sync::Arc;
 
+mod click;
 mod energy;
 mod flux;
 mod params;
 
+use click::ClickWatch;
 use energy::{EnergyTrack, mean_energy, trimmed_energy};
 use flux::{FluxView, fast_ln};
 pub use params::OnsetParams;
@@ -89,7 +91,12 @@ pub struct OnsetFrame {
     /// Onset-detection-function value for this block (novelty, >= 0), fed to the beat tracker: the spectral flux
     /// against ~10 ms earlier (natural-log units summed over bins), zero under the noise gate.
     pub odf: f32,
+    /// An attack: a pick or a strum (an energy rise, or a spectral change the energy does not contradict).
     pub onset: Option<Onset>,
+    /// A legato note change: a spectral change that came right after a splice of the waveform (a hammer-on, a
+    /// pull-off, a slide) with no new excitation of the string. Never together with `onset`; the trackers that
+    /// restart on a new note (pitch, chord, beat) take it as they take an onset.
+    pub change: Option<Onset>,
     /// Largest rise (dB) of a sub-block's pre-emphasised energy over its background in this block.
     pub rise_db: f32,
     /// Largest rise (dB) of a sub-block's low-band energy over its own background in this block.
@@ -148,6 +155,10 @@ pub struct OnsetDetector {
     /// Energy rises (dB) of the latest blocks, newest at `rise_pos - 1`.
     recent_rises: [f32; RISE_MEMORY],
     rise_pos: usize,
+    /// The latest spike of the pre-emphasised signal and what followed it, and how many sub-blocks back a splice
+    /// makes a flux onset a legato change (0: never).
+    click: ClickWatch,
+    splice_within_subs: u32,
 }
 
 impl OnsetDetector {
@@ -241,6 +252,12 @@ impl OnsetDetector {
                 - (-(BLOCK as f32) / (params.flux_mean_ms.max(1.0) / 1000.0 * sr)).exp(),
             recent_rises: [0.0; RISE_MEMORY],
             rise_pos: 0,
+            click: ClickWatch::new(subs_per_ms, params.splice_step_db, params.splice_post_db),
+            splice_within_subs: if params.splice_step_db > 0.0 {
+                (params.splice_within_ms * subs_per_ms).round() as u32
+            } else {
+                0
+            },
         }
     }
 
@@ -305,6 +322,7 @@ impl OnsetDetector {
 
             let audible =
                 energy > self.gate && energy > self.broadband.noise_floor() * self.floor_ratio;
+            self.click.push(samples, audible);
             let rise = energy / background;
             if audible && rise > best_rise {
                 best_rise = rise;
@@ -371,6 +389,7 @@ impl OnsetDetector {
             && flux > self.params.confirm_flux
             && flux > self.params.confirm_mean_factor * updated_mean;
         let mut heard = flux > flux_threshold || confirmed;
+        let mut fast_heard = false;
         if self.fast.is_some() {
             let (fast_flux, fast_mean, fast_updated) = self.flux_of(true);
             let fast_threshold = self
@@ -379,24 +398,35 @@ impl OnsetDetector {
                 .max(self.params.fast_mean_factor * fast_mean);
             // the fast view's flux needs an energy rise with it, either the plain one or, like the main view's,
             // a smaller one over a lower multiple of its mean
-            heard |= fast_flux > fast_threshold
+            fast_heard |= fast_flux > fast_threshold
                 && evidence.max(previous_rise) >= self.params.fast_rise_db;
-            heard |= self.params.fast_confirm_mean_factor > 0.0
+            fast_heard |= self.params.fast_confirm_mean_factor > 0.0
                 && recent_rise >= self.params.confirm_rise_db.max(self.params.fast_rise_db)
                 && fast_flux > self.params.confirm_flux
                 && fast_flux > self.params.fast_confirm_mean_factor * fast_updated;
         }
         self.spectrum_pos = (self.spectrum_pos + 1) % FLUX_FRAMES;
+        heard |= fast_heard;
         if frame.onset.is_none() && heard && self.since_onset > self.refractory_subs {
             self.since_onset = 0;
-            frame.onset = Some(Onset {
+            let onset = Onset {
                 offset: if best_rise > 1.0 {
                     self.attack_offset(best_sub, best_background) as u32
                 } else {
                     0
                 },
                 strength: frame.odf,
-            });
+            };
+            // heard by the plain flux alone (no energy rise confirmed it) right after a splice: a legato change
+            let legato = !confirmed
+                && !fast_heard
+                && self.splice_within_subs > 0
+                && self.click.heard_splice(self.splice_within_subs);
+            if legato {
+                frame.change = Some(onset);
+            } else {
+                frame.onset = Some(onset);
+            }
         }
         frame
     }

@@ -1,0 +1,164 @@
+//! The click watch of the onset detector: a discontinuity (splice) in the waveform with no new excitation after it.
+//!
+//! A legato note change of a render (a hammer-on, a pull-off, a fret slide cut in as a new pitch) often joins the
+//! old waveform to the new one within a sample or two. In the pre-emphasised signal (the first difference) that is
+//! one step far larger than any the tone took before: every step of a periodic tone recurs within its period (at
+//! most 12 ms, E2), so a sample whose energy stands 6 dB (twice the amplitude) over the largest of the last 15 ms
+//! is no part of it. A pick's attack can start with such a step too, but it excites the string anew: the energy of
+//! the following 2 ms rises well above the mean of the 12 ms (a period of the lowest string) before it (pick
+//! noise, fresh high partials), while after a splice it stays where it was:
+//! the new pitch's partials carry the string's old energy on, and a hammer-on of at most 4 frets raises the
+//! first difference's energy (as the square of the frequency) by 2 dB at most, so 3 dB is the limit. The spectral
+//! flux that the new pitch makes is then a legato change, not an attack. A pitch change with no splice (the phase
+//! runs on) and a flux onset stays an onset: nothing in the energy tells it from a soft re-pick.
+
+/// Most sub-blocks kept (15 ms at 192 kHz with 16-sample sub-blocks).
+const MAX_SUBS: usize = 192;
+
+/// Watches the pre-emphasised sub-blocks for the latest splice-like step and whether the string was excited after
+/// it.
+pub(super) struct ClickWatch {
+    /// Mean and peak sample energies of the latest sub-blocks, rings of `MAX_SUBS` by sequence number.
+    energies: Box<[f32]>,
+    peaks: Box<[f32]>,
+    count: usize,
+    /// Sub-blocks of the mean before a step, and of the window of peaks it must stand above.
+    before_subs: usize,
+    peak_subs: usize,
+    after_subs: usize,
+    /// Linear forms of the step's least height over the earlier peaks, and of the most the energy after may rise.
+    step_ratio: f32,
+    post_ratio: f32,
+    /// The latest step: mean energy of the sub-blocks before it, sum and count of the sub-blocks after it, and its
+    /// age in sub-blocks (`u32::MAX`: none yet).
+    before: f32,
+    after_sum: f32,
+    after_count: usize,
+    age: u32,
+}
+
+impl ClickWatch {
+    /// A watch for `subs_per_ms` sub-blocks per millisecond: a step must stand `step_db` over the peaks of the last
+    /// 15 ms, and the energy of the 2 ms after it rise at most `post_db` over the mean of the 12 ms before.
+    pub(super) fn new(subs_per_ms: f32, step_db: f32, post_db: f32) -> Self {
+        let subs = |ms: f32| ((ms * subs_per_ms).round() as usize).clamp(1, MAX_SUBS - 1);
+        Self {
+            energies: vec![0.0; MAX_SUBS].into_boxed_slice(),
+            peaks: vec![0.0; MAX_SUBS].into_boxed_slice(),
+            count: 0,
+            before_subs: subs(12.0),
+            peak_subs: subs(15.0),
+            after_subs: subs(2.0),
+            step_ratio: 10f32.powf(step_db / 10.0),
+            post_ratio: 10f32.powf(post_db / 10.0),
+            before: 0.0,
+            after_sum: 0.0,
+            after_count: 0,
+            age: u32::MAX,
+        }
+    }
+
+    /// Takes in one pre-emphasised sub-block whose samples are audible (above the gate and noise floor) or not.
+    pub(super) fn push(&mut self, samples: &[f32], audible: bool) {
+        let (mut sum, mut peak) = (0.0f32, 0.0f32);
+        for y in samples {
+            let e = y * y;
+            sum += e;
+            peak = peak.max(e);
+        }
+        let (energy, peak) = if sum.is_finite() {
+            (sum / samples.len().max(1) as f32, peak)
+        } else {
+            (0.0, 0.0)
+        };
+        self.age = self.age.saturating_add(1);
+        if self.age != u32::MAX && self.after_count < self.after_subs {
+            self.after_sum += energy;
+            self.after_count += 1;
+        }
+        if audible && self.count >= self.peak_subs {
+            let earlier_peak =
+                latest(&self.peaks, self.count, self.peak_subs).fold(0.0f32, f32::max);
+            if peak > self.step_ratio * earlier_peak {
+                self.before = latest(&self.energies, self.count, self.before_subs).sum::<f32>()
+                    / self.before_subs as f32;
+                self.after_sum = 0.0;
+                self.after_count = 0;
+                self.age = 0;
+            }
+        }
+        if let Some(slot) = self.energies.get_mut(self.count % MAX_SUBS) {
+            *slot = energy;
+        }
+        if let Some(slot) = self.peaks.get_mut(self.count % MAX_SUBS) {
+            *slot = peak;
+        }
+        self.count = self.count.wrapping_add(1);
+    }
+
+    /// Whether a step came within the last `within_subs` sub-blocks and the energy since (at least one sub-block
+    /// of it) has stayed within the post limit of the energy before it: a splice, not an attack.
+    pub(super) fn heard_splice(&self, within_subs: u32) -> bool {
+        self.age <= within_subs
+            && self.after_count > 0
+            && self.after_sum / (self.after_count as f32) <= self.post_ratio * self.before
+    }
+}
+
+/// The `n` entries of a ring before sequence number `count`, newest first.
+fn latest(ring: &[f32], count: usize, n: usize) -> impl Iterator<Item = f32> + '_ {
+    (1..=n).map(move |age| {
+        ring.get(count.wrapping_sub(age) % MAX_SUBS)
+            .copied()
+            .unwrap_or(0.0)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClickWatch;
+
+    /// A ringing tone whose waveform is inverted from sample `splice` on (a jump of 1.8 times its amplitude there).
+    fn spliced_tone(n: usize, splice: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let flip = if i >= splice {
+                    std::f32::consts::PI
+                } else {
+                    0.0
+                };
+                0.01 * (i as f32 * 0.3 + flip).sin()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_jump_in_a_ringing_tone_is_a_splice_and_a_burst_after_it_is_not() {
+        for burst in [false, true] {
+            let mut watch = ClickWatch::new(3.0, 6.0, 3.0);
+            let splice = 16 * 60 + 10;
+            let mut signal = spliced_tone(16 * 80, splice);
+            if burst {
+                for (i, s) in signal.iter_mut().enumerate().skip(splice + 1) {
+                    *s += 0.03 * ((i * 7919 % 13) as f32 / 6.0 - 1.0);
+                }
+            }
+            let emphasised: Vec<f32> = signal.windows(2).map(|w| w[1] - w[0]).collect();
+            for sub in emphasised.chunks(16) {
+                watch.push(sub, true);
+            }
+            assert_eq!(watch.heard_splice(25), !burst, "burst {burst}");
+            assert!(!watch.heard_splice(5));
+        }
+        let mut steady = ClickWatch::new(3.0, 6.0, 3.0);
+        for sub in spliced_tone(16 * 80, usize::MAX)
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .collect::<Vec<_>>()
+            .chunks(16)
+        {
+            steady.push(sub, true);
+        }
+        assert!(!steady.heard_splice(80));
+    }
+}

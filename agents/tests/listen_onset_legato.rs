@@ -1,0 +1,190 @@
+//! Tests of the onset detector's legato changes: a note change spliced in with no new pick is a `change`, not an
+//! `onset`, and the listener's trackers still follow it.
+
+use agents::listen::onset::OnsetDetector;
+use agents::listen::{BLOCK, Listener};
+use std::f32::consts::TAU;
+
+const SR: f32 = 48_000.0;
+
+/// Seeded xorshift32 noise in -1..1.
+struct Noise(u32);
+
+impl Noise {
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0 as f32 / u32::MAX as f32 * 2.0 - 1.0
+    }
+}
+
+fn seconds(s: f32) -> Vec<f32> {
+    vec![0.0; (s * SR) as usize]
+}
+
+/// Runs a fresh detector over `signal`; returns the blocks of its onsets and of its legato changes.
+fn onsets_and_changes(signal: &[f32]) -> (Vec<usize>, Vec<usize>) {
+    let mut detector = OnsetDetector::new(SR);
+    let (mut attacks, mut changes) = (Vec::new(), Vec::new());
+    for (b, block) in signal.chunks(BLOCK).enumerate() {
+        let frame = detector.process(block);
+        assert!(frame.onset.is_none() || frame.change.is_none());
+        if frame.onset.is_some() {
+            attacks.push(b);
+        }
+        if let Some(change) = frame.change {
+            assert!((change.offset as usize) < BLOCK && change.strength > 0.0);
+            changes.push(b);
+        }
+    }
+    (attacks, changes)
+}
+
+/// How a note goes on into the next pitch.
+#[derive(Clone, Copy, PartialEq)]
+enum Into {
+    /// Hammer-on or pull-off cut in as a new waveform: the phases start afresh (a jump of one sample), the string's
+    /// energy carries on.
+    Splice,
+    /// The same, but the phases run on (no jump).
+    Smooth,
+    /// A new pick: the old note stops, the new one starts with pick noise and fresh high partials at the level the
+    /// old note's fundamental had reached.
+    Pick,
+}
+
+/// A picked note at `start` that goes through `steps` of (sample, Hz, how), its partials decaying all along. A
+/// splice waits (less than a period) for the old waveform to be near its peak and inverts it, so the jump is large.
+fn add_note_line(
+    signal: &mut [f32],
+    start: usize,
+    hz: f32,
+    steps: &[(usize, f32, Into)],
+    peak: f32,
+) {
+    let mut noise = Noise(4242);
+    // scattered phases, as a real string's partials have (not in a line over the harmonics: that is a pulse)
+    let scattered =
+        |seed: f32| core::array::from_fn::<f32, 10, _>(|k| ((k * k) as f32 * 2.1 + seed) % TAU);
+    let mut phases = scattered(0.0);
+    let (mut hz, mut level, mut born, mut picked) = (hz, peak / 2.0, start, start);
+    let (mut splice_to, mut last, mut loudest) = (None, 0.0f32, 0.0f32);
+    for (n, s) in signal.iter_mut().enumerate().skip(start) {
+        if let Some(&(_, next_hz, how)) = steps.iter().find(|&&(at, _, _)| at == n) {
+            match how {
+                Into::Splice => splice_to = Some(next_hz),
+                Into::Smooth => hz = next_hz,
+                Into::Pick => {
+                    hz = next_hz;
+                    level *= (-((n - born) as f32) / SR / 1.5).exp();
+                    born = n;
+                    picked = n;
+                    phases = scattered(n as f32);
+                }
+            }
+        }
+        if let Some(next_hz) = splice_to.filter(|_| last.abs() > 0.7 * loudest) {
+            hz = next_hz;
+            phases.iter_mut().for_each(|p| *p += std::f32::consts::PI);
+            splice_to = None;
+        }
+        let t = (n - born) as f32 / SR;
+        let mut v = 0.0;
+        for (k, p) in phases.iter_mut().enumerate() {
+            let harmonic = (k + 1) as f32;
+            *p = (*p + TAU * hz * harmonic / SR) % TAU;
+            v += p.sin() / harmonic * (-t * harmonic.sqrt() / 1.5).exp();
+        }
+        last = v;
+        loudest = v.abs().max(loudest * 0.999);
+        if n - picked < 96 {
+            v += 0.5 * noise.next() * (1.0 - (n - picked) as f32 / 96.0);
+        }
+        *s += level * v;
+    }
+}
+
+#[test]
+fn spliced_hammer_ons_and_pull_offs_are_changes_not_onsets() {
+    let start = 9_600;
+    let mut signal = seconds(2.0);
+    let steps = [
+        (start + 14_400, 220.0, Into::Splice),
+        (start + 28_800, 196.0, Into::Splice),
+        (start + 43_200, 233.1, Into::Splice),
+    ];
+    add_note_line(&mut signal, start, 196.0, &steps, 0.4);
+    let (attacks, changes) = onsets_and_changes(&signal);
+    assert_eq!(attacks, vec![start / BLOCK], "changes {changes:?}");
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    for (&(at, _, _), &block) in steps.iter().zip(&changes) {
+        assert!(
+            block * BLOCK >= at && block * BLOCK <= at + 960,
+            "change at block {block}, true sample {at}"
+        );
+    }
+}
+
+#[test]
+fn a_pitch_change_with_no_splice_is_no_onset() {
+    let start = 9_600;
+    let mut signal = seconds(2.0);
+    let steps = [
+        (start + 14_400, 220.0, Into::Smooth),
+        (start + 28_800, 196.0, Into::Smooth),
+        (start + 43_200, 233.1, Into::Smooth),
+    ];
+    add_note_line(&mut signal, start, 196.0, &steps, 0.4);
+    let (attacks, changes) = onsets_and_changes(&signal);
+    assert_eq!(attacks, vec![start / BLOCK], "changes {changes:?}");
+}
+
+#[test]
+fn re_picks_at_the_level_of_the_ringing_note_are_onsets_not_changes() {
+    let start = 9_600;
+    let mut signal = seconds(2.0);
+    let steps = [
+        (start + 14_400, 261.6, Into::Pick),
+        (start + 28_800, 196.0, Into::Pick),
+        (start + 43_200, 196.0, Into::Pick),
+    ];
+    add_note_line(&mut signal, start, 196.0, &steps, 0.4);
+    let (attacks, changes) = onsets_and_changes(&signal);
+    assert!(changes.is_empty(), "{changes:?}");
+    assert_eq!(attacks.len(), 4, "{attacks:?}");
+    for (&(at, _, _), &block) in steps.iter().zip(&attacks[1..]) {
+        assert!(
+            block * BLOCK >= at && block * BLOCK <= at + 960,
+            "onset at block {block}, true sample {at}"
+        );
+    }
+}
+
+#[test]
+fn the_listener_reports_only_the_pick_of_a_spliced_legato_line_as_an_onset() {
+    let start = 9_600;
+    let mut signal = seconds(2.0);
+    let steps = [
+        (start + 14_400, 220.0, Into::Splice),
+        (start + 28_800, 196.0, Into::Splice),
+        (start + 43_200, 233.1, Into::Splice),
+    ];
+    add_note_line(&mut signal, start, 196.0, &steps, 0.4);
+    let mut listener = Listener::new(SR);
+    let mut heard_onsets = Vec::new();
+    let mut last_pitch = 0.0;
+    for (b, block) in signal.chunks(BLOCK).enumerate() {
+        let heard = listener.process(block, 0.0);
+        if heard.onset.is_some() {
+            heard_onsets.push(b);
+        }
+        last_pitch = heard.pitch_hz;
+    }
+    assert_eq!(heard_onsets, vec![start / BLOCK]);
+    // the pitch tracker still followed the line to its last note
+    assert!(
+        (last_pitch - 233.1).abs() < 233.1 * 0.03,
+        "last pitch {last_pitch}"
+    );
+}
