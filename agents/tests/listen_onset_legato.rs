@@ -105,72 +105,59 @@ fn add_note_line(
     }
 }
 
-#[test]
-fn spliced_hammer_ons_and_pull_offs_are_changes_not_onsets() {
-    let start = 9_600;
+/// Where the note of every line starts (0.2 s in, after the detector's start-up).
+const START: usize = 9_600;
+/// The three legato pitches of a line, the pitches of its re-picked twin.
+const LEGATO: [f32; 3] = [220.0, 196.0, 233.1];
+const REPICKED: [f32; 3] = [261.6, 196.0, 196.0];
+
+/// Two seconds of a note of 196 Hz picked at [`START`] that goes on `how` to each of `pitches`, 0.3 s apart;
+/// returns the signal and its steps.
+fn note_line(pitches: [f32; 3], how: Into) -> (Vec<f32>, [(usize, f32, Into); 3]) {
+    let steps = core::array::from_fn(|i| (START + 14_400 * (i + 1), pitches[i], how));
     let mut signal = seconds(2.0);
-    let steps = [
-        (start + 14_400, 220.0, Into::Splice),
-        (start + 28_800, 196.0, Into::Splice),
-        (start + 43_200, 233.1, Into::Splice),
-    ];
-    add_note_line(&mut signal, start, 196.0, &steps, 0.4);
-    let (attacks, changes) = onsets_and_changes(&signal);
-    assert_eq!(attacks, vec![start / BLOCK], "changes {changes:?}");
-    assert_eq!(changes.len(), 3, "{changes:?}");
-    for (&(at, _, _), &block) in steps.iter().zip(&changes) {
+    add_note_line(&mut signal, START, 196.0, &steps, 0.4);
+    (signal, steps)
+}
+
+/// Each of `blocks` holds its step's sample or comes at most 20 ms after it.
+fn assert_each_step_heard(steps: &[(usize, f32, Into)], blocks: &[usize], what: &str) {
+    for (&(at, _, _), &block) in steps.iter().zip(blocks) {
         assert!(
             block * BLOCK >= at && block * BLOCK <= at + 960,
-            "change at block {block}, true sample {at}"
+            "{what} at block {block}, true sample {at}"
         );
     }
+}
+
+#[test]
+fn spliced_hammer_ons_and_pull_offs_are_changes_not_onsets() {
+    let (signal, steps) = note_line(LEGATO, Into::Splice);
+    let (attacks, changes) = onsets_and_changes(&signal);
+    assert_eq!(attacks, vec![START / BLOCK], "changes {changes:?}");
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert_each_step_heard(&steps, &changes, "change");
 }
 
 #[test]
 fn a_pitch_change_with_no_splice_is_no_onset() {
-    let start = 9_600;
-    let mut signal = seconds(2.0);
-    let steps = [
-        (start + 14_400, 220.0, Into::Smooth),
-        (start + 28_800, 196.0, Into::Smooth),
-        (start + 43_200, 233.1, Into::Smooth),
-    ];
-    add_note_line(&mut signal, start, 196.0, &steps, 0.4);
+    let (signal, _) = note_line(LEGATO, Into::Smooth);
     let (attacks, changes) = onsets_and_changes(&signal);
-    assert_eq!(attacks, vec![start / BLOCK], "changes {changes:?}");
+    assert_eq!(attacks, vec![START / BLOCK], "changes {changes:?}");
 }
 
 #[test]
 fn re_picks_at_the_level_of_the_ringing_note_are_onsets_not_changes() {
-    let start = 9_600;
-    let mut signal = seconds(2.0);
-    let steps = [
-        (start + 14_400, 261.6, Into::Pick),
-        (start + 28_800, 196.0, Into::Pick),
-        (start + 43_200, 196.0, Into::Pick),
-    ];
-    add_note_line(&mut signal, start, 196.0, &steps, 0.4);
+    let (signal, steps) = note_line(REPICKED, Into::Pick);
     let (attacks, changes) = onsets_and_changes(&signal);
     assert!(changes.is_empty(), "{changes:?}");
     assert_eq!(attacks.len(), 4, "{attacks:?}");
-    for (&(at, _, _), &block) in steps.iter().zip(&attacks[1..]) {
-        assert!(
-            block * BLOCK >= at && block * BLOCK <= at + 960,
-            "onset at block {block}, true sample {at}"
-        );
-    }
+    assert_each_step_heard(&steps, &attacks[1..], "onset");
 }
 
 #[test]
 fn the_listener_reports_only_the_pick_of_a_spliced_legato_line_as_an_onset() {
-    let start = 9_600;
-    let mut signal = seconds(2.0);
-    let steps = [
-        (start + 14_400, 220.0, Into::Splice),
-        (start + 28_800, 196.0, Into::Splice),
-        (start + 43_200, 233.1, Into::Splice),
-    ];
-    add_note_line(&mut signal, start, 196.0, &steps, 0.4);
+    let (signal, _) = note_line(LEGATO, Into::Splice);
     let mut listener = Listener::new(SR);
     let mut heard_onsets = Vec::new();
     let mut last_pitch = 0.0;
@@ -181,7 +168,7 @@ fn the_listener_reports_only_the_pick_of_a_spliced_legato_line_as_an_onset() {
         }
         last_pitch = heard.pitch_hz;
     }
-    assert_eq!(heard_onsets, vec![start / BLOCK]);
+    assert_eq!(heard_onsets, vec![START / BLOCK]);
     // the pitch tracker still followed the line to its last note
     assert!(
         (last_pitch - 233.1).abs() < 233.1 * 0.03,
