@@ -361,12 +361,11 @@ fn add_strum(signal: &mut [f32], first: usize, hzs: &[f32], spread_ms: f32, peak
     }
 }
 
-#[test]
-fn slow_soft_strum_of_35_ms_over_a_ringing_chord_is_one_onset_before_it_ends() {
+/// 1.5 s holding a G major chord strummed at 0.1 s and left to ring; returns it and the sample 0.6 s after the
+/// strum, where the tests strum their second chord over it.
+fn ringing_g_major() -> (Vec<f32>, usize) {
     let first_chord = 4_800;
-    let second_chord = first_chord + (0.6 * SR) as usize;
     let mut signal = seconds(1.5);
-    // G major rings on at full strength while C major is strummed slowly and a little softer
     add_strum(
         &mut signal,
         first_chord,
@@ -375,6 +374,13 @@ fn slow_soft_strum_of_35_ms_over_a_ringing_chord_is_one_onset_before_it_ends() {
         0.25,
         3,
     );
+    (signal, first_chord + (0.6 * SR) as usize)
+}
+
+#[test]
+fn slow_soft_strum_of_35_ms_over_a_ringing_chord_is_one_onset_before_it_ends() {
+    let (mut signal, second_chord) = ringing_g_major();
+    // G major rings on at full strength while C major is strummed slowly and a little softer
     add_strum(
         &mut signal,
         second_chord,
@@ -484,17 +490,7 @@ fn swelling_muted_chug_under_a_ringing_overdriven_note_is_an_onset_within_8_ms()
 
 #[test]
 fn a_low_band_rise_confirms_a_soft_down_strum_over_a_ringing_chord_sooner() {
-    let first_chord = 4_800;
-    let second_chord = first_chord + (0.6 * SR) as usize;
-    let mut signal = seconds(1.5);
-    add_strum(
-        &mut signal,
-        first_chord,
-        &[98.0, 123.5, 146.8, 196.0, 246.9, 392.0],
-        20.0,
-        0.25,
-        3,
-    );
+    let (mut signal, second_chord) = ringing_g_major();
     // a soft down-strum of A minor: its lowest string (A2) first, into the low band
     add_strum(
         &mut signal,
