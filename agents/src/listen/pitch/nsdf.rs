@@ -203,20 +203,26 @@ impl LagBank {
         (e / age as f64) as f32
     }
 
+    /// The largest lag window `slot` holds enough pairs for under `rules`.
+    pub(super) fn testable(&self, slot: usize, rules: &ReadRules) -> usize {
+        let age = self.age(slot).min(self.len);
+        // lags with age - lag >= ratio * lag  <=>  lag <= age / (1 + ratio)
+        ((age as f32 / (1.0 + rules.min_pairs_ratio)) as usize)
+            .min(self.max_lag)
+            .min(age.saturating_sub(rules.min_pairs.max(4)))
+    }
+
     /// Reads a pitch from window `slot` (see [`ReadRules`]).
     pub(super) fn read(&mut self, slot: usize, rules: &ReadRules) -> Option<Reading> {
         let ReadRules {
-            min_pairs_ratio,
-            min_pairs,
+            min_pairs_ratio: _,
+            min_pairs: _,
             peak_ratio,
             multiple_ratio,
             multiple_margin,
         } = *rules;
         let age = self.age(slot).min(self.len);
-        // lags with age - lag >= ratio * lag  <=>  lag <= age / (1 + ratio)
-        let tested = ((age as f32 / (1.0 + min_pairs_ratio)) as usize)
-            .min(self.max_lag)
-            .min(age.saturating_sub(min_pairs.max(4)));
+        let tested = self.testable(slot, rules);
         if tested < self.min_lag + 1 {
             return None;
         }
