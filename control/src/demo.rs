@@ -18,7 +18,7 @@ pub struct Args {
     extensions: Option<PathBuf>,
 }
 
-const SAMPLE_RATE: u32 = 48_000;
+pub const SAMPLE_RATE: u32 = 48_000;
 const BPM: f64 = 100.0;
 
 /// Open-position voicings (MIDI notes, low string first): G, D, Em, C.

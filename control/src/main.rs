@@ -1,6 +1,7 @@
 //! The `performia` command: one module per subcommand, this file only dispatches.
 
 mod analyze;
+mod bench_listen;
 mod bench_ring;
 mod demo;
 mod detections;
@@ -41,6 +42,8 @@ enum Command {
 enum Bench {
     /// Cross-process write→read latency of the event ring, with a spinning reader in a child process.
     Ring(bench_ring::Args),
+    /// Cost of each block of the listener (mean, tail and worst) on whole takes.
+    Listen(bench_listen::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Bench(Bench::Ring(args)) => bench_ring::run(&args),
+        Command::Bench(Bench::Listen(args)) => bench_listen::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
