@@ -82,19 +82,8 @@ fn a_clear_new_chord_over_a_ringing_one_is_named_within_100_ms() {
     let mut signal = vec![0.0f32; (3.0 * RATE) as usize];
     strum(&mut signal, 0.2, 3.0, &c_major);
     strum(&mut signal, 1.5, 3.0, &e_minor);
-    let mut tracker = ChordTracker::new(RATE);
     let change = block_of(1.5);
-    let labels: Vec<Chord> = signal
-        .chunks_exact(BLOCK)
-        .enumerate()
-        .map(|(b, block)| {
-            let onset = (b == change).then_some(Onset {
-                offset: 0,
-                strength: 1.0,
-            });
-            tracker.process(block, onset)
-        })
-        .collect();
+    let labels = track_with_onsets(&signal, &[change]);
     let em_label = Chord {
         root: 4,
         quality: ChordQuality::Minor,
@@ -437,19 +426,8 @@ fn a_slow_strum_with_its_third_on_top_is_named_within_90_ms() {
             1.5,
         );
     }
-    let mut tracker = ChordTracker::new(RATE);
     let onset_block = block_of(0.2);
-    let labels: Vec<Chord> = signal
-        .chunks_exact(BLOCK)
-        .enumerate()
-        .map(|(b, block)| {
-            let onset = (b == onset_block).then_some(Onset {
-                offset: 0,
-                strength: 1.0,
-            });
-            tracker.process(block, onset)
-        })
-        .collect();
+    let labels = track_with_onsets(&signal, &[onset_block]);
     let want = Chord {
         root: 2,
         quality: ChordQuality::Major,

@@ -1,7 +1,7 @@
 //! Signals and helpers for the chord tracker's tests: plucked strings, strums, guitar voicings, label timing.
 
 use agents::listen::chord::ChordTracker;
-use agents::listen::{BLOCK, Chord, ChordQuality};
+use agents::listen::{BLOCK, Chord, ChordQuality, Onset};
 
 pub const RATE: f32 = 48_000.0;
 
@@ -91,10 +91,22 @@ pub fn root_of_fret(fret: i32) -> u8 {
 
 /// Runs a tracker over `signal`; returns the label after each block.
 pub fn track(signal: &[f32]) -> Vec<Chord> {
+    track_with_onsets(signal, &[])
+}
+
+/// Like [`track`], telling the tracker of an attack at the start of each block in `onset_blocks`.
+pub fn track_with_onsets(signal: &[f32], onset_blocks: &[usize]) -> Vec<Chord> {
     let mut tracker = ChordTracker::new(RATE);
     signal
         .chunks_exact(BLOCK)
-        .map(|b| tracker.process(b, None))
+        .enumerate()
+        .map(|(b, block)| {
+            let onset = onset_blocks.contains(&b).then_some(Onset {
+                offset: 0,
+                strength: 1.0,
+            });
+            tracker.process(block, onset)
+        })
         .collect()
 }
 
