@@ -64,7 +64,7 @@ mod flux;
 mod params;
 
 use click::ClickWatch;
-use energy::{EnergyTrack, mean_energy, trimmed_energy};
+use energy::{EnergyTrack, mean_energy, sub_block_energy};
 use flux::{FluxView, fast_ln};
 pub use params::OnsetParams;
 
@@ -314,7 +314,8 @@ impl OnsetDetector {
         for sub in 0..SUBS_PER_BLOCK {
             let start = sub * SUB;
             let samples = &self.emphasised[start..start + SUB];
-            let energy = trimmed_energy(samples, self.params.click_trim);
+            let sub_block = sub_block_energy(samples, self.params.click_trim);
+            let energy = sub_block.trimmed;
             let background = self.broadband.push(energy);
             let low_energy = mean_energy(&self.low_band[start..start + SUB]);
             let low_background = self.low.push(low_energy);
@@ -322,7 +323,7 @@ impl OnsetDetector {
 
             let audible =
                 energy > self.gate && energy > self.broadband.noise_floor() * self.floor_ratio;
-            self.click.push(samples, audible);
+            self.click.push(&sub_block, audible);
             let rise = energy / background;
             if audible && rise > best_rise {
                 best_rise = rise;

@@ -12,6 +12,8 @@
 //! flux that the new pitch makes is then a legato change, not an attack. A pitch change with no splice (the phase
 //! runs on) and a flux onset stays an onset: nothing in the energy tells it from a soft re-pick.
 
+use super::energy::SubBlockEnergy;
+
 /// Most sub-blocks kept (15 ms at 192 kHz with 16-sample sub-blocks).
 const MAX_SUBS: usize = 192;
 
@@ -58,19 +60,10 @@ impl ClickWatch {
         }
     }
 
-    /// Takes in one pre-emphasised sub-block whose samples are audible (above the gate and noise floor) or not.
-    pub(super) fn push(&mut self, samples: &[f32], audible: bool) {
-        let (mut sum, mut peak) = (0.0f32, 0.0f32);
-        for y in samples {
-            let e = y * y;
-            sum += e;
-            peak = peak.max(e);
-        }
-        let (energy, peak) = if sum.is_finite() {
-            (sum / samples.len().max(1) as f32, peak)
-        } else {
-            (0.0, 0.0)
-        };
+    /// Takes in one pre-emphasised sub-block, by its energies, whose samples are audible (above the gate and noise
+    /// floor) or not.
+    pub(super) fn push(&mut self, sub_block: &SubBlockEnergy, audible: bool) {
+        let (energy, peak) = (sub_block.mean, sub_block.peak);
         self.age = self.age.saturating_add(1);
         if self.age != u32::MAX && self.after_count < self.after_subs {
             self.after_sum += energy;
@@ -116,6 +109,7 @@ fn latest(ring: &[f32], count: usize, n: usize) -> impl Iterator<Item = f32> + '
 
 #[cfg(test)]
 mod tests {
+    use super::super::energy::sub_block_energy;
     use super::ClickWatch;
 
     /// A ringing tone whose waveform is inverted from sample `splice` on (a jump of 1.8 times its amplitude there).
@@ -145,7 +139,7 @@ mod tests {
             }
             let emphasised: Vec<f32> = signal.windows(2).map(|w| w[1] - w[0]).collect();
             for sub in emphasised.chunks(16) {
-                watch.push(sub, true);
+                watch.push(&sub_block_energy(sub, 0), true);
             }
             assert_eq!(watch.heard_splice(25), !burst, "burst {burst}");
             assert!(!watch.heard_splice(5));
@@ -157,7 +151,7 @@ mod tests {
             .collect::<Vec<_>>()
             .chunks(16)
         {
-            steady.push(sub, true);
+            steady.push(&sub_block_energy(sub, 0), true);
         }
         assert!(!steady.heard_splice(80));
     }

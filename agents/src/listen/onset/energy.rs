@@ -121,10 +121,21 @@ pub(super) fn mean_energy(samples: &[f32]) -> f32 {
     samples.iter().map(|y| y * y).sum::<f32>() / samples.len().max(1) as f32 + TINY
 }
 
-/// Mean energy of a sub-block of samples leaving out its `trim` largest (at most 2), never below `TINY`: a click (a
-/// discontinuity of one or two samples) then weighs no more than the samples around it, while the energy of an
-/// attack, spread over the sub-block, hardly changes.
-pub(super) fn trimmed_energy(samples: &[f32], trim: usize) -> f32 {
+/// The energies of one sub-block, from one pass over its samples.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct SubBlockEnergy {
+    /// Mean energy leaving out the `trim` largest samples (at most 2), never below `TINY`: a click (a
+    /// discontinuity of one or two samples) then weighs no more than the samples around it, while the energy of
+    /// an attack, spread over the sub-block, hardly changes.
+    pub trimmed: f32,
+    /// Mean energy of all samples (0 if it is not finite).
+    pub mean: f32,
+    /// Energy of the largest sample (0 if the mean is not finite).
+    pub peak: f32,
+}
+
+/// The energies of `samples`, leaving out their `trim` largest for [`SubBlockEnergy::trimmed`].
+pub(super) fn sub_block_energy(samples: &[f32], trim: usize) -> SubBlockEnergy {
     let trim = trim.min(2).min(samples.len().saturating_sub(1));
     let (mut sum, mut first, mut second) = (0.0f32, 0.0f32, 0.0f32);
     for y in samples {
@@ -142,12 +153,25 @@ pub(super) fn trimmed_energy(samples: &[f32], trim: usize) -> f32 {
         1 => first,
         _ => first + second,
     };
-    (sum - removed).max(0.0) / (samples.len() - trim).max(1) as f32 + TINY
+    let finite = sum.is_finite();
+    SubBlockEnergy {
+        trimmed: (sum - removed).max(0.0) / (samples.len() - trim).max(1) as f32 + TINY,
+        mean: if finite {
+            sum / samples.len().max(1) as f32
+        } else {
+            0.0
+        },
+        peak: if finite { first } else { 0.0 },
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{EnergyTrack, mean_energy, trimmed_energy};
+    use super::{EnergyTrack, mean_energy, sub_block_energy};
+
+    fn trimmed_energy(samples: &[f32], trim: usize) -> f32 {
+        sub_block_energy(samples, trim).trimmed
+    }
 
     #[test]
     fn the_background_is_the_largest_energy_aged_gap_to_window() {
