@@ -175,14 +175,9 @@ impl OnsetDetector {
             48_000.0
         };
         let subs_per_ms = sr / 1000.0 / SUB as f32;
-        let background_subs = ((params.background_ms * subs_per_ms).round() as usize)
-            .clamp(params.gap_subs + 1, HISTORY);
         let db = |d: f32| 10f32.powf(d / 10.0);
         let smooth_coef = 1.0 - (-1.0 / (5.0 * subs_per_ms)).exp();
         let floor_rise = db(params.floor_rise_db_per_s / (1000.0 * subs_per_ms));
-        let learning = (params.low_floor_learning_ms * subs_per_ms).round() as usize;
-        let track =
-            || EnergyTrack::new(background_subs, params.gap_subs, smooth_coef, floor_rise, 0);
         let main = FluxView::new(params.window_fall);
         let window_power: f32 = main.window.iter().map(|w| w * w).sum();
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(FRAME);
@@ -201,7 +196,14 @@ impl OnsetDetector {
             } else {
                 1.0
             },
-            broadband: track(),
+            // (the tracks clamp their windows to what their history holds)
+            broadband: EnergyTrack::new(
+                (params.background_ms * subs_per_ms).round() as usize,
+                params.gap_subs,
+                smooth_coef,
+                floor_rise,
+                0,
+            ),
             emphasised: [0.0; BLOCK],
             low_filters: [
                 Biquad::high_pass(sr, params.low_band_hz.0, std::f32::consts::FRAC_1_SQRT_2),
@@ -212,7 +214,7 @@ impl OnsetDetector {
                 params.low_gap_subs,
                 smooth_coef,
                 floor_rise,
-                learning,
+                (params.low_floor_learning_ms * subs_per_ms).round() as usize,
             ),
             low_band: [0.0; BLOCK],
             rise_ratio: db(params.rise_db),

@@ -133,6 +133,11 @@ pub(super) fn step_tolerance(period: f64, params: &BeatParams) -> f64 {
         .max(params.step_evidence_fraction * period)
 }
 
+/// Whether `time` is on a beat of `grid`: nearer to it than half the hit window.
+fn on_beat(grid: &Grid, time: f64, params: &BeatParams) -> bool {
+    grid.deviation(time).0.abs() < 0.5 * hit_half_width(grid.period, params)
+}
+
 /// The newest onset before the newest one that lies on a beat of both `model`'s grid in use and `grid`,
 /// after the model's last change and at most `params.step_lookback_beats` beats back: where a change of
 /// tempo to `grid` would have happened. (A grid that has explained the onsets for longer than that without
@@ -144,8 +149,6 @@ fn change_point(
     params: &BeatParams,
 ) -> Option<f64> {
     let current = model.grid();
-    let near_current = 0.5 * hit_half_width(current.period, params);
-    let near_new = 0.5 * hit_half_width(grid.period, params);
     let since = model
         .since()
         .max(evidence.now - params.step_lookback_beats * current.period);
@@ -154,10 +157,7 @@ fn change_point(
         .iter()
         .skip(1)
         .take_while(|onset| onset.time > since)
-        .find(|onset| {
-            current.deviation(onset.time).0.abs() < near_current
-                && grid.deviation(onset.time).0.abs() < near_new
-        })
+        .find(|onset| on_beat(&current, onset.time, params) && on_beat(grid, onset.time, params))
         .map(|onset| onset.time)
 }
 
@@ -175,7 +175,7 @@ pub(super) fn step_point(
 ) -> Option<f64> {
     let current = model.grid();
     let newest = evidence.onsets().first()?.time;
-    if grid.deviation(newest).0.abs() >= 0.5 * hit_half_width(grid.period, params) {
+    if !on_beat(grid, newest, params) {
         return None;
     }
     let at = change_point(model, grid, evidence, params)?;
