@@ -2,23 +2,13 @@
 
 use agents::listen::onset::{OnsetDetector, OnsetParams};
 use agents::listen::{BLOCK, Listener};
+use noise_support::Noise;
 use std::f32::consts::TAU;
 
 mod common;
+mod noise_support;
 
 const SR: f32 = 48_000.0;
-
-/// Seeded xorshift32 noise in -1..1.
-struct Noise(u32);
-
-impl Noise {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        self.0 as f32 / u32::MAX as f32 * 2.0 - 1.0
-    }
-}
 
 fn db(d: f32) -> f32 {
     10f32.powf(d / 20.0)

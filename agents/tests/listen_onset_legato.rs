@@ -3,21 +3,12 @@
 
 use agents::listen::onset::OnsetDetector;
 use agents::listen::{BLOCK, Listener};
+use noise_support::Noise;
 use std::f32::consts::TAU;
 
+mod noise_support;
+
 const SR: f32 = 48_000.0;
-
-/// Seeded xorshift32 noise in -1..1.
-struct Noise(u32);
-
-impl Noise {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        self.0 as f32 / u32::MAX as f32 * 2.0 - 1.0
-    }
-}
 
 fn seconds(s: f32) -> Vec<f32> {
     vec![0.0; (s * SR) as usize]
