@@ -33,7 +33,8 @@ struct Summary {
 }
 
 impl Summary {
-    fn of(mut costs: Vec<f64>, mut onset_costs: Vec<f64>) -> Self {
+    /// Sorts both sets of costs in place and summarises them.
+    fn of(costs: &mut [f64], onset_costs: &mut [f64]) -> Self {
         costs.sort_by(f64::total_cmp);
         onset_costs.sort_by(f64::total_cmp);
         let at = |sorted: &[f64], q: f64| {
@@ -43,11 +44,11 @@ impl Summary {
         Self {
             blocks: costs.len(),
             mean_us: costs.iter().sum::<f64>() / costs.len().max(1) as f64,
-            p50_us: at(&costs, 0.5),
-            p99_us: at(&costs, 0.99),
-            p999_us: at(&costs, 0.999),
-            max_us: at(&costs, 1.0),
-            onset_block_p50_us: at(&onset_costs, 0.5),
+            p50_us: at(costs, 0.5),
+            p99_us: at(costs, 0.99),
+            p999_us: at(costs, 0.999),
+            max_us: at(costs, 1.0),
+            onset_block_p50_us: at(onset_costs, 0.5),
         }
     }
 }
@@ -67,8 +68,8 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let (mut all, mut all_onsets) = (Vec::new(), Vec::new());
     for (name, samples, sample_rate) in &takes {
-        let (costs, onset_costs) = time_blocks(samples, *sample_rate);
-        let s = Summary::of(costs.clone(), onset_costs.clone());
+        let (mut costs, mut onset_costs) = time_blocks(samples, *sample_rate);
+        let s = Summary::of(&mut costs, &mut onset_costs);
         println!(
             "{name}: {} blocks, mean {:.2} us, p50 {:.2}, p99 {:.2}, p99.9 {:.2}, max {:.2}; onset blocks p50 {:.2}",
             s.blocks, s.mean_us, s.p50_us, s.p99_us, s.p999_us, s.max_us, s.onset_block_p50_us
@@ -76,7 +77,10 @@ pub fn run(args: &Args) -> Result<()> {
         all.extend(costs);
         all_onsets.extend(onset_costs);
     }
-    println!("{}", serde_json::to_string(&Summary::of(all, all_onsets))?);
+    println!(
+        "{}",
+        serde_json::to_string(&Summary::of(&mut all, &mut all_onsets))?
+    );
     Ok(())
 }
 
