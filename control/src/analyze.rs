@@ -5,6 +5,7 @@
 
 use crate::detections::{self as det, Detections};
 use crate::nrt::{Render, Score};
+use crate::pool;
 use crate::sclang;
 use crate::take::Take;
 use anyhow::{Context, Result, bail};
@@ -12,8 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rosc::OscType;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Render takes through PerfListen and write detection JSON.
@@ -159,40 +159,35 @@ pub fn run(args: &Args) -> Result<()> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let next = AtomicUsize::new(0);
-    let errors = Mutex::new(Vec::new());
-    let finished = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.min(jobs.len()) {
-            scope.spawn(|| {
-                while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let analysed = match &server {
-                        Some(server) => analyze(job, args, server),
-                        None => analyze_offline(job, args),
-                    };
-                    match analysed {
-                        // Above the bar on a terminal, plainly otherwise.
-                        Ok(summary) => bar.suspend(|| eprintln!("{summary}")),
-                        Err(error) => errors
-                            .lock()
-                            .unwrap()
-                            .push(format!("{}: {error:#}", job.take.path.display())),
-                    }
-                    finished.fetch_add(1, Ordering::Relaxed);
-                }
-            });
-        }
-        while finished.load(Ordering::Relaxed) < jobs.len() {
+    let results = pool::run_all(
+        &jobs,
+        threads,
+        |job| {
+            let summary = match &server {
+                Some(server) => analyze(job, args, server),
+                None => analyze_offline(job, args),
+            }?;
+            // Above the bar on a terminal, plainly otherwise.
+            bar.suspend(|| eprintln!("{summary}"));
+            Ok(())
+        },
+        || {
             bar.set_position(
                 jobs.iter()
                     .map(|job| job.frames_done.load(Ordering::Relaxed).min(job.frames))
                     .sum(),
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    });
+            )
+        },
+    );
     bar.finish_and_clear();
-    let errors = errors.into_inner().unwrap();
+    let errors: Vec<String> = results
+        .into_iter()
+        .zip(&jobs)
+        .filter_map(|(result, job)| {
+            let error = result.err()?;
+            Some(format!("{}: {error:#}", job.take.path.display()))
+        })
+        .collect();
     match errors.len() {
         0 => Ok(()),
         1 => bail!("{}", errors[0]),

@@ -7,6 +7,7 @@ mod demo;
 mod detections;
 mod nrt;
 mod offline;
+mod pool;
 mod sclang;
 mod send;
 mod state;
