@@ -9,6 +9,7 @@ pub mod chord;
 pub mod level;
 pub mod onset;
 pub mod pitch;
+pub mod tuning;
 
 /// Samples per control block: the unit of time of the whole listener.
 pub const BLOCK: usize = 64;
