@@ -1,7 +1,7 @@
 //! Tests of the beat tracker on synthesised onset streams: steady grids, a tempo step, a tap tempo, silence,
 //! garbage input, and no allocation on the per-block path.
 
-use agents::listen::beat::BeatTracker;
+use agents::listen::beat::{BeatParams, BeatTracker};
 use agents::listen::{BLOCK, BeatFrame, Onset};
 
 mod common;
@@ -40,7 +40,12 @@ struct Run {
 
 /// Runs a tracker over `seconds` of blocks, feeding `onsets` (sorted) in the blocks they fall in.
 fn run(onsets: &[Played], seconds: f64, tap_bpm: f32) -> Run {
-    let mut tracker = BeatTracker::new(SAMPLE_RATE as f32);
+    run_with(BeatParams::default(), onsets, seconds, tap_bpm)
+}
+
+/// [`run`] with a tracker of the given settings.
+fn run_with(params: BeatParams, onsets: &[Played], seconds: f64, tap_bpm: f32) -> Run {
+    let mut tracker = BeatTracker::with_params(SAMPLE_RATE as f32, params);
     let block_s = BLOCK as f64 / SAMPLE_RATE;
     let blocks = (seconds / block_s) as usize;
     let mut next = 0;
@@ -425,5 +430,82 @@ fn swung_eighths_lock_to_the_quarter_note_within_two_bars() {
             "{bpm} bpm swing: tempo {tempo:.1}"
         );
         check_beats(&run, &truth, 8, 0.030, &format!("{bpm} bpm swing"));
+    }
+}
+
+/// A strumming pattern of eighth notes at `bpm`, `D.DUd.DU` in every bar (beats 1 and 3 and the eighths
+/// around beats 2 and 4 played), timing humanised by up to ±8 ms; `stray` adds an onset a quarter of a beat
+/// after the first (a click or a string noise), which makes the first intervals suggest a faster level.
+fn strummed_bars(bpm: f64, bars: usize, stray: bool, seed: u64) -> (Vec<Played>, Vec<f64>) {
+    const PATTERN: &[u8] = b"D.DUd.DU";
+    let mut rng = Rng(seed);
+    let period = 60.0 / bpm;
+    let mut onsets = Vec::new();
+    let mut truth = Vec::new();
+    for k in 0..bars * 8 {
+        let time = 0.5 + k as f64 * 0.5 * period;
+        if k % 2 == 0 {
+            truth.push(time);
+        }
+        if PATTERN[k % 8] != b'.' {
+            onsets.push(Played {
+                time: time + rng.jitter(0.008),
+                strength: 12.0 + 6.0 * rng.uniform() as f32,
+            });
+        }
+        if stray && k == 0 {
+            onsets.push(Played {
+                time: time + 0.25 * period,
+                strength: 9.0,
+            });
+        }
+    }
+    (onsets, truth)
+}
+
+#[test]
+fn a_grid_at_twice_the_tempo_gives_way_when_the_onsets_favour_the_tactus_for_bars() {
+    // 70 bpm with eighths: alone, the tracker takes the tactus at once; a stray onset early on makes it start
+    // at another level, which the eighths then contradict beat after beat by less than the margin that keeps
+    // a settled grid from syncopations. The rival's lead over time is what brings the tactus back.
+    for seed in [401, 402, 403] {
+        let (onsets, truth) = strummed_bars(70.0, 8, true, seed);
+        let end = truth[truth.len() - 1] + 0.2;
+        let run = run(&onsets, end, 0.0);
+        let tempo = f64::from(tempo_at(&run, end - 0.01));
+        assert!(
+            (tempo / 70.0 - 1.0).abs() < 0.02,
+            "seed {seed}: tempo {tempo:.1} after 8 bars"
+        );
+        check_beats(&run, &truth, 20, 0.030, &format!("seed {seed}"));
+    }
+}
+
+#[test]
+fn off_beat_onsets_heard_far_stronger_do_not_take_the_beat() {
+    // Hum or clipping can make the detector rate some attacks several times stronger than others; the grid
+    // must still follow the timing: eighths at 110 bpm whose off-beats come out 5 times stronger.
+    for seed in [411, 412, 413] {
+        let mut rng = Rng(seed);
+        let period = 60.0 / 110.0;
+        let mut onsets = Vec::new();
+        let mut truth = Vec::new();
+        for k in 0..48 {
+            let beat = 0.5 + k as f64 * period;
+            truth.push(beat);
+            onsets.push(Played {
+                time: beat + rng.jitter(0.008),
+                strength: 8.0,
+            });
+            if k % 4 != 3 {
+                onsets.push(Played {
+                    time: beat + 0.5 * period + rng.jitter(0.008),
+                    strength: 40.0,
+                });
+            }
+        }
+        let end = truth[truth.len() - 1] + 0.2;
+        let run = run(&onsets, end, 0.0);
+        check_beats(&run, &truth, 8, 0.030, &format!("seed {seed}"));
     }
 }

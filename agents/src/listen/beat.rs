@@ -60,6 +60,9 @@ const PROPOSE_MAX_BPM: f64 = 240.0;
 struct Scored {
     model: Model,
     score: f64,
+    /// How far and how long this rival has been ahead of the grid in use: the sum over the time since it
+    /// was first ahead of (score lead - [`BeatParams::lead_drift`]) × beats, never below 0 (a CUSUM).
+    lead: f64,
 }
 
 /// Per-block beat tracker.
@@ -115,6 +118,8 @@ pub struct BeatTracker {
     /// When the first beat of the grid after the newest onset will have passed unplayed if no onset comes
     /// before (s); infinite when that check is done.
     miss_check: f64,
+    /// Time (s) up to which the rivals' leads have been summed.
+    lead_clock: f64,
 }
 
 impl BeatTracker {
@@ -136,6 +141,7 @@ impl BeatTracker {
                 anchor: 0.0,
             }),
             score: f64::NEG_INFINITY,
+            lead: 0.0,
         };
         Self {
             params,
@@ -155,6 +161,7 @@ impl BeatTracker {
             locked_since: 0.0,
             pending_beat: None,
             miss_check: f64::INFINITY,
+            lead_clock: 0.0,
         }
     }
 
@@ -255,7 +262,7 @@ impl BeatTracker {
         };
         (strength / self.strength_mean)
             .powf(self.params.strength_exponent)
-            .clamp(0.25, 2.5)
+            .clamp(1.0 / self.params.strength_range, self.params.strength_range)
     }
 
     /// Accents the previous onset when `gap` (the interval after it) is long for the current rhythm. The
@@ -409,10 +416,18 @@ impl BeatTracker {
                 &params,
             );
         }
+        if let Some(model) = current {
+            self.update_leads(count, &model, now);
+        }
         let with_imminent_beat =
             current.and_then(|model| self.score_with_imminent_beat(count, &model, now));
         let chosen = self.choose(count, now, with_imminent_beat);
-        self.keep_rivals(count, &chosen.grid());
+        let switched = current.is_some_and(|model| {
+            !chosen
+                .grid()
+                .is_near(&model.grid(), params.same_tempo, params.same_phase)
+        });
+        self.keep_rivals(count, &chosen.grid(), switched);
         self.adopt(chosen, block_start);
         let grid = chosen.grid();
         let near = step_tolerance(grid.period, &params);
@@ -447,7 +462,10 @@ impl BeatTracker {
             if judged.model.since() > current.since()
                 && let Some(slot) = self.candidates.get_mut(count)
             {
-                *slot = judged;
+                *slot = Scored {
+                    lead: rival.lead,
+                    ..judged
+                };
                 count += 1;
             }
         }

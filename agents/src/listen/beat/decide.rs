@@ -89,6 +89,22 @@ impl BeatTracker {
                 } else {
                     params.min_switch_margin + held * (params.switch_margin + relative)
                 };
+                // A rival ahead by less than the margin, but for long enough (its lead, see `Scored`), is
+                // what the onsets say when it is not a bar or two of syncopation.
+                let mut sustained: Option<Scored> = None;
+                for candidate in candidates {
+                    if candidate.lead >= params.lead_to_switch
+                        && candidate.score > incumbent.score + params.min_switch_margin
+                        && !candidate.model.grid().is_near(
+                            &grid,
+                            params.same_tempo,
+                            params.same_phase,
+                        )
+                        && sustained.is_none_or(|s| candidate.score > s.score)
+                    {
+                        sustained = Some(*candidate);
+                    }
+                }
                 let stays = if best_grid.is_near(&grid, params.same_tempo, params.same_phase) {
                     best.model
                 } else if best.score > incumbent.score + margin {
@@ -97,6 +113,10 @@ impl BeatTracker {
                 } else {
                     incumbent.model
                 };
+                if let Some(sustained) = sustained {
+                    self.locked_since = now;
+                    return sustained.model;
+                }
                 let mut rival: Option<Scored> = None;
                 for candidate in candidates {
                     if !candidate
@@ -125,8 +145,44 @@ impl BeatTracker {
         chosen
     }
 
-    /// Keeps the best distinct hypotheses other than `chosen` for the next onset.
-    pub(super) fn keep_rivals(&mut self, count: usize, chosen: &Grid) {
+    /// Sums the rivals' leads over the grid in use (`current`, scored in slot 0) from the last onset to
+    /// `now`: each rival takes the lead of the one it continues (the same grid, refined) from the pool.
+    pub(super) fn update_leads(&mut self, count: usize, current: &Model, now: f64) {
+        let params = self.params;
+        let in_use = current.grid();
+        let beats = ((now - self.lead_clock) / in_use.period).clamp(0.0, params.lead_max_beats);
+        self.lead_clock = now;
+        let incumbent = self.candidates[0].score;
+        for index in 1..count {
+            let Some(candidate) = self.candidates.get(index).copied() else {
+                break;
+            };
+            let grid = candidate.model.grid();
+            let lead = if grid.is_near(&in_use, params.same_tempo, params.same_phase) {
+                0.0
+            } else {
+                let before = self
+                    .pool
+                    .iter()
+                    .flatten()
+                    .find(|rival| {
+                        rival
+                            .model
+                            .grid()
+                            .is_near(&grid, params.same_tempo, params.same_phase)
+                    })
+                    .map_or(0.0, |rival| rival.lead);
+                (before + (candidate.score - incumbent - params.lead_drift) * beats).max(0.0)
+            };
+            if let Some(slot) = self.candidates.get_mut(index) {
+                slot.lead = if lead.is_finite() { lead } else { 0.0 };
+            }
+        }
+    }
+
+    /// Keeps the best distinct hypotheses other than `chosen` for the next onset; their leads start again
+    /// from 0 when `chosen` is a new grid (they were leads over the old one).
+    pub(super) fn keep_rivals(&mut self, count: usize, chosen: &Grid, switched: bool) {
         let params = self.params;
         self.pool = [None; POOL];
         for _ in 0..POOL {
@@ -141,7 +197,10 @@ impl BeatTracker {
                     best = Some(*candidate);
                 }
             }
-            let Some(best) = best else { break };
+            let Some(mut best) = best else { break };
+            if switched {
+                best.lead = 0.0;
+            }
             if let Some(slot) = self.pool.iter_mut().find(|slot| slot.is_none()) {
                 *slot = Some(best);
             }
@@ -167,6 +226,7 @@ pub(super) fn judge(
             model: refined,
             score: log_fill(&refined, evidence, params)
                 + log_prior(refined.first_grid().bpm(), tap_bpm, params),
+            lead: 0.0,
         }
     };
     let Some(current) = current else {

@@ -45,6 +45,11 @@ pub struct BeatParams {
     pub free_run_beats: f64,
     /// Onset strengths are divided by their running mean and raised to this power (< 1 tames accents).
     pub strength_exponent: f64,
+    /// ... and the weight so made is kept within `1 / strength_range ..= strength_range`. A detector's strength
+    /// says little about a player's accent (a muted chug's spectral rise, hum under the notes or clipping change
+    /// it several times over, where an accent is a few dB): accents may break ties between grids the timing
+    /// leaves close, never outweigh the timing.
+    pub strength_range: f64,
     /// Seconds between the attack and the time the onset detector places it (subtracted from onset times).
     pub onset_delay_s: f64,
     /// A beat of a new grid up to this many seconds in the past is still announced (late) in this block.
@@ -86,6 +91,14 @@ pub struct BeatParams {
     pub step_evidence_fraction: f64,
     /// A tempo change is looked for at most this many beats back.
     pub step_lookback_beats: f64,
+    /// Score lead (log) over the grid in use that a rival must keep up for its lead to grow (a CUSUM's drift):
+    /// smaller leads are the noise of a few onsets more or less.
+    pub lead_drift: f64,
+    /// Lead (log score × beats) at which a rival ahead of the grid in use replaces it although it never beat it
+    /// by the switching margin: a reading the onsets have favoured for many beats is not a bar of syncopation.
+    pub lead_to_switch: f64,
+    /// Most beats one interval between onsets adds to a lead (a long rest is no evidence).
+    pub lead_max_beats: f64,
 }
 
 impl Default for BeatParams {
@@ -111,6 +124,7 @@ impl Default for BeatParams {
             same_phase: 0.12,
             free_run_beats: 16.0,
             strength_exponent: 0.35,
+            strength_range: 1.25,
             onset_delay_s: 0.0,
             late_beat_s: 0.05,
             subdivision_weight: 0.5,
@@ -128,6 +142,9 @@ impl Default for BeatParams {
             step_evidence: 0.5,
             step_evidence_fraction: 0.08,
             step_lookback_beats: 4.0,
+            lead_drift: 0.1,
+            lead_to_switch: 3.0,
+            lead_max_beats: 2.0,
         }
     }
 }
