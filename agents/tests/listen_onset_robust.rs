@@ -145,3 +145,29 @@ fn a_pluck_soon_after_digital_silence_or_over_hiss_is_heard_as_soon_as_without_t
     assert_eq!(found, onset_blocks(&signal, without_collapse()));
     assert!(found.contains(&(start / BLOCK)), "{found:?}");
 }
+
+#[test]
+fn ringing_of_one_16_bit_step_at_nyquist_out_of_digital_silence_is_no_onset() {
+    // a resampler's filter rings at Nyquist before an attack: +-1 LSB of a 16-bit converter, whose first
+    // difference is 6 dB louder still
+    let lsb = 1.0 / 32_768.0;
+    let mut signal = vec![0.0f32; (1.0 * SR) as usize];
+    for (i, s) in signal[24_000 + 5..30_000].iter_mut().enumerate() {
+        *s = if i % 2 == 0 { lsb } else { -lsb };
+    }
+    assert_eq!(onset_blocks(&signal, OnsetParams::default()), vec![]);
+    let without_raw_gate = OnsetParams {
+        raw_gate_db: -200.0,
+        ..OnsetParams::default()
+    };
+    assert_eq!(
+        onset_blocks(&signal, without_raw_gate),
+        vec![24_005 / BLOCK]
+    );
+    // a soft pluck at -60 dBFS out of the same silence is heard
+    add_pluck(&mut signal, 36_000, 196.0, db(-60.0), 0.8, 0.0, 3);
+    assert_eq!(
+        onset_blocks(&signal, OnsetParams::default()),
+        vec![36_000 / BLOCK]
+    );
+}

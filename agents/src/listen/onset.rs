@@ -9,7 +9,8 @@
 //! lowest guitar note (E2, 12 ms) makes a ringing, vibrating or sliding note its own background, so only a jump
 //! above everything heard lately counts (the "adaptive threshold relative to recent level"). An absolute floor
 //! a fixed distance above a tracked noise floor (slow-rising minimum of the smoothed energy) keeps hiss and hum
-//! out, and a refractory time folds the strings of a strum (10–40 ms) into one onset. The two largest samples of a
+//! out (as does an absolute gate on the raw samples: a resampler's ±1 LSB ringing at Nyquist before an attack
+//! passes any gate on the first difference, which doubles it), and a refractory time folds the strings of a strum (10–40 ms) into one onset. The two largest samples of a
 //! sub-block are left out of its energy: a click (a splice, a crackle: one or two samples) is no attack, while an
 //! attack's energy, spread over the sub-block, hardly changes.
 //!
@@ -133,6 +134,7 @@ pub struct OnsetDetector {
     low_rise_ratio: f32,
     floor_ratio: f32,
     gate: f32,
+    raw_gate: f32,
     /// Sub-blocks since the last onset (saturating).
     since_onset: u32,
     /// Sub-blocks since the pre-emphasised energy last collapsed far below its background (saturating), and how
@@ -235,6 +237,7 @@ impl OnsetDetector {
             },
             floor_ratio: db(params.floor_margin_db),
             gate: db(params.gate_db),
+            raw_gate: db(params.raw_gate_db),
             // Start as if an onset had just been heard: until the background window has filled, whatever is
             // already sounding (hiss, hum) would otherwise look like an attack out of silence.
             since_onset: 0,
@@ -344,8 +347,14 @@ impl OnsetDetector {
                 self.since_collapse.saturating_add(1)
             };
 
-            let audible =
-                energy > self.gate && energy > self.broadband.noise_floor() * self.floor_ratio;
+            // (the raw samples of this sub-block: fewer at the end of a short block)
+            let raw = self
+                .recent
+                .get(recent_start + start..(recent_start + start + SUB).min(FRAME))
+                .unwrap_or(&[]);
+            let audible = energy > self.gate
+                && mean_energy(raw) > self.raw_gate
+                && energy > self.broadband.noise_floor() * self.floor_ratio;
             self.click.push(&sub_block, audible);
             let rise = energy / background;
             if audible && rise > best_rise {

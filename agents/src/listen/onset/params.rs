@@ -9,6 +9,10 @@ pub struct OnsetParams {
     pub floor_margin_db: f32,
     /// Absolute gate (dB re full scale, of the pre-emphasised energy): nothing quieter is an onset.
     pub gate_db: f32,
+    /// Absolute gate (dB re full scale) of the mean energy of a sub-block's own samples: a signal of a few steps of
+    /// a 16-bit converter (the ringing of a resampler's filter at Nyquist, +-1 LSB, is -90 dB, yet its first
+    /// difference clears `gate_db`) is no onset.
+    pub raw_gate_db: f32,
     /// Length (ms) of the window whose maximum is the background.
     pub background_ms: f32,
     /// Newest sub-blocks left out of the background, so an attack's own start does not hide it.
@@ -111,6 +115,7 @@ impl Default for OnsetParams {
             rise_db: 6.0,
             floor_margin_db: 12.0,
             gate_db: -85.0,
+            raw_gate_db: -80.0,
             background_ms: 20.0,
             gap_subs: 3,
             refractory_ms: 50.0,
