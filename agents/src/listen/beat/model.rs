@@ -165,8 +165,10 @@ fn change_point(
 /// newest onset is on a beat of `grid` but neither on a beat of the grid in use nor on any subdivision of it
 /// that was played before the change point (see [`change_point`]). An onset off the beats alone could be a
 /// subdivision, and in a dense run of sixteenths or sextuplets onsets are everywhere on those; an onset
-/// outside the rhythm heard so far is what a change of tempo makes. "On" is nearer than
-/// [`step_tolerance`].
+/// outside the rhythm heard so far is what a change of tempo makes. "On" a beat, and a subdivision played
+/// before, is nearer than [`step_tolerance`]; the newest onset is that subdivision again when it is inside
+/// the hit window of it, as near as an onset counting for a beat may be: clipping or a room can make the
+/// detector hear an attack some 40 ms late, and a note heard late is no step.
 pub(super) fn step_point(
     model: &Model,
     grid: &Grid,
@@ -195,9 +197,17 @@ pub(super) fn step_point(
             .take_while(|onset| onset.time >= since)
             .any(|onset| on(onset.time, fraction))
     };
+    let hit = hit_half_width(current.period, params);
+    let heard_again = |fraction: f64| {
+        current
+            .deviation(newest - fraction * current.period)
+            .0
+            .abs()
+            < hit
+    };
     let explained = SUBDIVISIONS
         .iter()
-        .any(|&fraction| on(newest, fraction) && played_before(fraction));
+        .any(|&fraction| heard_again(fraction) && played_before(fraction));
     (!explained).then_some(at)
 }
 
@@ -320,4 +330,63 @@ pub(super) fn log_fill(model: &Model, evidence: &Evidence, params: &BeatParams) 
     let subdivision =
         (FLOOR + halves.max(thirds).max(swung) / params.subdivision_saturation).min(1.0);
     on_beats.max(1e-6).ln() + params.subdivision_weight * subdivision.ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::history::{OnsetHistory, PastOnset};
+    use super::*;
+
+    #[test]
+    fn an_off_beat_already_played_heard_38_ms_late_is_no_tempo_step() {
+        // Sixteenths at 132 bpm for three seconds, then the off-beat eighth heard 38 ms late (clipping or a room
+        // can delay a detected attack so): a grid 14 % faster has beats on it and on a beat of the grid in use
+        // 2.5 beats back, but the onset is the eighth already played, within the hit window of it.
+        let params = BeatParams::default();
+        let period = 60.0 / 132.0;
+        let mut history = OnsetHistory::new();
+        for k in 0..28 {
+            history.push(PastOnset {
+                time: 1.0 + k as f64 * 0.25 * period,
+                weight: 1.0,
+            });
+        }
+        let change = 1.0 + 24.0 * 0.25 * period;
+        let newest = change + 2.5 * period + 0.038;
+        history.push(PastOnset {
+            time: newest,
+            weight: 1.0,
+        });
+        let mut evidence = Evidence::new();
+        evidence.gather(&history, newest, &params);
+        let model = Model::plain(Grid {
+            period,
+            anchor: 1.0,
+        });
+        let faster = Grid {
+            period: (newest - change) / 3.0,
+            anchor: change,
+        };
+        assert!(step_point(&model, &faster, &evidence, &params).is_none());
+        // The same onset 120 ms late is off every subdivision played: that is what a step looks like.
+        let mut history_step = OnsetHistory::new();
+        for k in 0..28 {
+            history_step.push(PastOnset {
+                time: 1.0 + k as f64 * 0.5 * period,
+                weight: 1.0,
+            });
+        }
+        let change = 1.0 + 26.0 * 0.5 * period;
+        let newest = change + 2.5 * period + 0.12;
+        history_step.push(PastOnset {
+            time: newest,
+            weight: 1.0,
+        });
+        evidence.gather(&history_step, newest, &params);
+        let faster = Grid {
+            period: (newest - change) / 3.0,
+            anchor: change,
+        };
+        assert!(step_point(&model, &faster, &evidence, &params).is_some());
+    }
 }
