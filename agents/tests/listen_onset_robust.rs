@@ -73,7 +73,7 @@ fn floors() -> Vec<(&'static str, Vec<f32>)> {
 
 #[test]
 fn hum_or_hiss_cut_to_digital_silence_is_no_onset() {
-    let mut heard_without_the_rule = 0;
+    let mut heard_without_the_rules = 0;
     for (what, floor) in floors() {
         // cut off in the middle of a block, as a take that ends or an input that drops out is, then 0.3 s of zeros
         let cut = floor.len() - 4_800 + 19;
@@ -86,13 +86,18 @@ fn hum_or_hiss_cut_to_digital_silence_is_no_onset() {
             "{what}: onsets in blocks {after_start:?}, cut at {}",
             cut / BLOCK
         );
-        heard_without_the_rule += onset_blocks(&signal, without_collapse())
+        let without_the_rules = OnsetParams {
+            raw_gate_db: -200.0,
+            ..without_collapse()
+        };
+        heard_without_the_rules += onset_blocks(&signal, without_the_rules)
             .iter()
             .filter(|&&b| b * BLOCK >= cut)
             .count();
     }
-    // the cut's flux made onsets before the rule that a collapse of the energy is no attack
-    assert!(heard_without_the_rule > 0);
+    // the cut's flux made onsets before the rules that a collapse of the energy is no attack and that a flux needs
+    // samples above the raw gate in its block (either is enough after a cut to digital silence)
+    assert!(heard_without_the_rules > 0);
 }
 
 #[test]
@@ -170,4 +175,35 @@ fn ringing_of_one_16_bit_step_at_nyquist_out_of_digital_silence_is_no_onset() {
         onset_blocks(&signal, OnsetParams::default()),
         vec![36_000 / BLOCK]
     );
+}
+
+#[test]
+fn chatter_of_a_16_bit_converter_after_a_note_has_died_is_no_onset() {
+    // a note, then a tail of two LSB whose spectrum changes every 150 ms (as the quantization error of a dying
+    // tone does): a square wave at 1 kHz, then random steps, and so on
+    let lsb = 1.0 / 32_768.0;
+    let mut steps = Noise(3);
+    let mut signal = vec![0.0f32; (6.0 * SR) as usize];
+    add_pluck(&mut signal, 4_800, 196.0, 0.3, 0.2, 0.0, 8);
+    let chatter_from = (1.5 * SR) as usize;
+    for (i, s) in signal.iter_mut().enumerate().skip(chatter_from) {
+        let chatter = if (i - chatter_from) / 7_200 % 2 == 0 {
+            if i % 48 < 24 { 2.0 } else { -2.0 }
+        } else if steps.next() > 0.0 {
+            2.0
+        } else {
+            -2.0
+        };
+        *s = ((*s / lsb).round() + chatter) * lsb;
+    }
+    assert_eq!(
+        onset_blocks(&signal, OnsetParams::default()),
+        vec![4_800 / BLOCK]
+    );
+    let without_raw_gate = OnsetParams {
+        raw_gate_db: -200.0,
+        ..OnsetParams::default()
+    };
+    let found = onset_blocks(&signal, without_raw_gate);
+    assert!(found.len() > 1, "{found:?}");
 }

@@ -332,6 +332,7 @@ impl OnsetDetector {
         let mut best_sub = 0usize;
         let mut best_background = TINY;
         let mut best_low_rise = 1.0f32;
+        let mut loudest_raw = 0.0f32;
         for sub in 0..SUBS_PER_BLOCK {
             let start = sub * SUB;
             let samples = &self.emphasised[start..start + SUB];
@@ -352,8 +353,10 @@ impl OnsetDetector {
                 .recent
                 .get(recent_start + start..(recent_start + start + SUB).min(FRAME))
                 .unwrap_or(&[]);
+            let raw_energy = mean_energy(raw);
+            loudest_raw = loudest_raw.max(raw_energy);
             let audible = energy > self.gate
-                && mean_energy(raw) > self.raw_gate
+                && raw_energy > self.raw_gate
                 && energy > self.broadband.noise_floor() * self.floor_ratio;
             self.click.push(&sub_block, audible);
             let rise = energy / background;
@@ -441,11 +444,13 @@ impl OnsetDetector {
         self.spectrum_pos = (self.spectrum_pos + 1) % FLUX_FRAMES;
         heard |= fast_heard;
         // a collapse of the energy (a cut to digital silence, a dropout) splatters over the spectrum of every frame
-        // that holds it: that flux is the sound stopping, not an attack
+        // that holds it: that flux is the sound stopping, not an attack; and a tail within a few steps of a 16-bit
+        // converter churns as its quantization error changes: that flux is no attack either
         let collapse_in_frame = (self.since_collapse as usize) < FRAME / SUB;
         if frame.onset.is_none()
             && heard
             && !collapse_in_frame
+            && loudest_raw > self.raw_gate
             && self.since_onset > self.refractory_subs
         {
             self.since_onset = 0;
