@@ -208,7 +208,36 @@ pub(super) fn step_point(
     let explained = SUBDIVISIONS
         .iter()
         .any(|&fraction| heard_again(fraction) && played_before(fraction));
-    (!explained).then_some(at)
+    (!explained && new_beats_played(grid, at, newest, evidence, params)).then_some(at)
+}
+
+/// Whether every beat of `grid` after the change point `at` and before the newest onset (at `newest`) was
+/// played: a tempo change shows in the onsets right after it, so a new grid whose first beats went unplayed
+/// (a lone onset after a rest, a stray onset at a take's end) is a guess from one interval, not a step.
+fn new_beats_played(
+    grid: &Grid,
+    at: f64,
+    newest: f64,
+    evidence: &Evidence,
+    params: &BeatParams,
+) -> bool {
+    let half_width = hit_half_width(grid.period, params);
+    let mut beat = grid.beat_at_or_after(at + half_width);
+    // at most a few beats lie between (the change point is at most `step_lookback_beats` back)
+    for _ in 0..16 {
+        if beat >= newest - half_width {
+            return true;
+        }
+        let played = evidence
+            .onsets()
+            .iter()
+            .any(|onset| (onset.time - beat).abs() < half_width);
+        if !played {
+            return false;
+        }
+        beat += grid.period;
+    }
+    false
 }
 
 /// Recency weight (time constant `tau`, as of `now`) of all beats of `grid` in `from..to`.
@@ -338,14 +367,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_off_beat_already_played_heard_38_ms_late_is_no_tempo_step() {
-        // Sixteenths at 132 bpm for three seconds, then the off-beat eighth heard 38 ms late (clipping or a room
-        // can delay a detected attack so): a grid 14 % faster has beats on it and on a beat of the grid in use
-        // 2.5 beats back, but the onset is the eighth already played, within the hit window of it.
+    fn an_onset_off_the_rhythm_is_a_tempo_step_only_after_played_beats_of_the_new_grid() {
+        // Sixteenths at 132 bpm, then the off-beat eighth heard 38 ms late (clipping or a room can delay a
+        // detected attack so): a grid 14 % faster has beats on it and on a beat of the grid in use 2.5 beats
+        // back (and onsets near its beats between), but the onset is the eighth already played, within the
+        // hit window of it.
         let params = BeatParams::default();
         let period = 60.0 / 132.0;
         let mut history = OnsetHistory::new();
-        for k in 0..28 {
+        for k in 0..34 {
             history.push(PastOnset {
                 time: 1.0 + k as f64 * 0.25 * period,
                 weight: 1.0,
@@ -368,25 +398,45 @@ mod tests {
             anchor: change,
         };
         assert!(step_point(&model, &faster, &evidence, &params).is_none());
-        // The same onset 120 ms late is off every subdivision played: that is what a step looks like.
-        let mut history_step = OnsetHistory::new();
-        for k in 0..28 {
-            history_step.push(PastOnset {
+        // Eighths, then from a beat on the beats of a grid 10 % faster: its third beat is off the beats and
+        // halves played before, and its first two were played; that is a step.
+        let mut history = OnsetHistory::new();
+        for k in 0..27 {
+            history.push(PastOnset {
                 time: 1.0 + k as f64 * 0.5 * period,
                 weight: 1.0,
             });
         }
         let change = 1.0 + 26.0 * 0.5 * period;
-        let newest = change + 2.5 * period + 0.12;
-        history_step.push(PastOnset {
+        let faster = Grid {
+            period: 0.9 * period,
+            anchor: change,
+        };
+        for k in 1..=3 {
+            history.push(PastOnset {
+                time: change + k as f64 * faster.period,
+                weight: 1.0,
+            });
+        }
+        let newest = change + 3.0 * faster.period;
+        evidence.gather(&history, newest, &params);
+        assert_eq!(
+            step_point(&model, &faster, &evidence, &params),
+            Some(change)
+        );
+        // Without the first two, the third alone (after a rest) is a guess from one interval, no step.
+        let mut history = OnsetHistory::new();
+        for k in 0..27 {
+            history.push(PastOnset {
+                time: 1.0 + k as f64 * 0.5 * period,
+                weight: 1.0,
+            });
+        }
+        history.push(PastOnset {
             time: newest,
             weight: 1.0,
         });
-        evidence.gather(&history_step, newest, &params);
-        let faster = Grid {
-            period: (newest - change) / 3.0,
-            anchor: change,
-        };
-        assert!(step_point(&model, &faster, &evidence, &params).is_some());
+        evidence.gather(&history, newest, &params);
+        assert!(step_point(&model, &faster, &evidence, &params).is_none());
     }
 }
