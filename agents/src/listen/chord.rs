@@ -8,6 +8,7 @@
 //! whether its root is the bass note ([`templates`]). The label changes only when another chord wins by a margin;
 //! silence, noise and a single note are "no chord".
 
+mod background;
 mod front;
 mod spectrum;
 mod templates;
@@ -197,6 +198,7 @@ impl ChordTracker {
             let back = (after as f32 / self.decimation) as u64;
             self.attack_block = self.blocks;
             self.attack_sample = self.front.written().saturating_sub(back);
+            self.spectrum.attack(self.front.written());
             self.switched_at_attack = false;
         }
         self.hop_phase += 1;
@@ -243,7 +245,9 @@ impl ChordTracker {
             return;
         }
         self.front.copy_last(len, self.spectrum.window_input());
-        let chroma = self.spectrum.analyse(len, &self.params.spectrum);
+        let chroma = self
+            .spectrum
+            .analyse(len, self.front.written(), &self.params.spectrum);
         self.chroma = chroma;
         let p = self.params;
         let current = hypothesis_of(self.label).unwrap_or(NO_CHORD);

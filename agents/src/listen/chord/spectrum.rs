@@ -5,6 +5,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
+use super::background::Background;
 use super::front::HISTORY;
 
 /// Lowest frequency mapped to chroma: just under drop-D's low D (73 Hz).
@@ -36,6 +37,9 @@ const HARMONIC_WEIGHTS: [f32; 8] = [1.0, 0.9, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55];
 const FUNDAMENTAL_NEEDED_FROM_MIDI: usize = 50;
 /// Shortest window (in decimated samples, 85 ms) whose peaks resolve every fundamental from D3 up.
 const FUNDAMENTAL_WINDOW: usize = HISTORY / 2;
+/// A peak is a note's only if it stands this many times above the steady background in its bin (6 dB): mains hum
+/// and other steady lines are no notes, while a string struck over them is.
+const ABOVE_BACKGROUND: f32 = 2.0;
 
 /// Tunable settings of the transcription.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -95,6 +99,7 @@ pub struct Spectrum {
     sorted: Vec<f32>,
     peaks: Vec<(f32, f32)>,
     grid: Vec<f32>,
+    background: Background,
     bin_hz: f32,
     low_bin: usize,
     high_bin: usize,
@@ -123,10 +128,16 @@ impl Spectrum {
             sorted: vec![0.0; HISTORY / 2 + 1],
             peaks: vec![(0.0, 0.0); MAX_PEAKS],
             grid: vec![0.0; GRID_LEN],
+            background: Background::new(HISTORY / 2 + 1, rate),
             bin_hz,
             low_bin,
             high_bin,
         }
+    }
+
+    /// Tells the background watch of an attack `now` decimated samples into the stream.
+    pub fn attack(&mut self, now: u64) {
+        self.background.attack(now);
     }
 
     /// Window input: the caller fills `window_input()[..len]` with the newest `len` samples, oldest first.
@@ -134,8 +145,9 @@ impl Spectrum {
         &mut self.input
     }
 
-    /// Analyses the first `len` samples of the window input (zero-padding the rest).
-    pub fn analyse(&mut self, len: usize, params: &SpectrumParams) -> Chroma {
+    /// Analyses the first `len` samples of the window input (zero-padding the rest), `now` decimated samples into
+    /// the stream.
+    pub fn analyse(&mut self, len: usize, now: u64, params: &SpectrumParams) -> Chroma {
         let len = len.clamp(16, HISTORY);
         let mut power = 0.0f32;
         // The Hann table is read with a fixed-point stride, so a window of any length costs no division per sample.
@@ -176,6 +188,12 @@ impl Spectrum {
                 *m = if v.is_finite() { v } else { 0.0 };
             }
         }
+        if len >= HISTORY {
+            // Only full windows teach the background: all of one resolution, so a steady line reads the same each time.
+            self.background.learn(&self.mags, first, last, len, now);
+        } else {
+            self.background.watch_attack(&self.mags, first, last, len);
+        }
         let Some(band) = self.mags.get(lo..=hi) else {
             return chroma;
         };
@@ -197,6 +215,7 @@ impl Spectrum {
         }
         let threshold = (4.0 * median).max(top * 0.01);
         let mut count = 0;
+        let mut top_note = 0.0f32;
         for k in lo..=hi {
             let b = self.mags.get(k).copied().unwrap_or(0.0);
             if b <= threshold {
@@ -215,6 +234,13 @@ impl Spectrum {
             if !is_peak {
                 continue;
             }
+            // The steady background there (in this window's scale); the peak's own part of the power is what
+            // stands above it.
+            let floor = self.background.level(k) * len as f32;
+            if b < ABOVE_BACKGROUND * floor {
+                continue;
+            }
+            let own = (b * b - floor * floor).max(0.0).sqrt();
             // Parabolic interpolation on log magnitude for the true frequency.
             let a = self.mags.get(k - 1).copied().unwrap_or(0.0).max(1e-20).ln();
             let c = self.mags.get(k + 1).copied().unwrap_or(0.0).max(1e-20).ln();
@@ -229,12 +255,18 @@ impl Spectrum {
             if !(LOW_HZ..=HIGH_HZ).contains(&hz) {
                 continue;
             }
-            // Compressed magnitude: loud low strings must not drown the thin top strings that carry the third.
-            let weight = (b / top).powf(params.peak_exponent);
             if let Some(slot) = self.peaks.get_mut(count) {
-                *slot = (hz, weight);
+                *slot = (hz, own);
+                top_note = top_note.max(own);
                 count += 1;
             }
+        }
+        if top_note <= 1e-12 {
+            return chroma;
+        }
+        for (_, weight) in self.peaks.iter_mut().take(count) {
+            // Compressed magnitude: loud low strings must not drown the thin top strings that carry the third.
+            *weight = (*weight / top_note).powf(params.peak_exponent);
         }
         self.transcribe(count, len >= FUNDAMENTAL_WINDOW, params, &mut chroma);
         chroma
