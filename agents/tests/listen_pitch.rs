@@ -1,6 +1,6 @@
 //! The pitch tracker on made signals: harmonic plucks over the guitar's range, a weak fundamental, the first
-//! estimate's latency, a body's thump at the attack, quiet notes over mains hum, silence, noise and hum, broken
-//! input, and no allocation while processing.
+//! estimate's latency, a body's thump at the attack, quiet notes over mains hum, a legato line over hum without
+//! hiss and the hum alone after it, silence, noise and hum, broken input, and no allocation while processing.
 
 use agents::listen::pitch::{PitchFrame, PitchTracker};
 use agents::listen::{BLOCK, Onset};
@@ -507,4 +507,92 @@ fn notes_from_d3_to_b3_are_mostly_named_within_one_and_a_half_periods_and_a_bloc
         2 * in_time >= cases,
         "only {in_time} of {cases} first estimates within 1.5 periods and a block"
     );
+}
+
+/// Mains hum at `mains_hz` with the harmonics 1, 2, 3 and 5 and nothing else (no hiss: a canceller's residue is
+/// then perfectly periodic), `rms_db` dBFS RMS.
+fn pure_hum(mains_hz: f32, rms_db: f32, samples: usize) -> Vec<f32> {
+    let partials = [
+        (1.0f32, 1.0f32, 0.0f32),
+        (2.0, 0.5, 0.3),
+        (3.0, 0.35, 1.1),
+        (5.0, 0.2, 2.0),
+    ];
+    let power: f32 = partials.iter().map(|p| 0.5 * p.1 * p.1).sum();
+    let scale = 10.0f32.powf(rms_db / 20.0) / power.sqrt();
+    (0..samples)
+        .map(|i| {
+            let t = i as f32 / RATE;
+            scale
+                * partials
+                    .iter()
+                    .map(|&(k, a, phase)| a * (TAU * k * mains_hz * t + phase).sin())
+                    .sum::<f32>()
+        })
+        .collect()
+}
+
+/// A line ending on a low E, whose period is the longest the tracker reads.
+const LINE: [f32; 8] = [110.0, 146.83, 196.0, 246.94, 329.63, 220.0, 164.81, 82.41];
+
+/// A legato line of `notes` (Hz), each `note_seconds` long and damped (30 ms) as the next is picked, the last one
+/// damped at the end, over `background`; returns the signal, the attacks and the moment of the last damping.
+fn legato_over(
+    background: &[f32],
+    notes: &[f32],
+    note_seconds: f32,
+) -> (Vec<f32>, Vec<usize>, usize) {
+    let mut signal = background.to_vec();
+    let step = (note_seconds * RATE) as usize;
+    let first = 9_600 + 7;
+    let mut attacks = Vec::new();
+    for (i, &hz) in notes.iter().enumerate() {
+        let attack = first + i * step;
+        let note = damped(
+            pluck(hz, &guitar_harmonics(), 1.0, 0.3, 300 + i as u32),
+            step,
+            0.03,
+        );
+        for (x, n) in signal[attack..].iter_mut().zip(&note) {
+            *x += n;
+        }
+        attacks.push(attack);
+    }
+    (signal, attacks, first + notes.len() * step)
+}
+
+#[test]
+fn hum_alone_after_a_legato_line_is_unvoiced_once_the_last_note_is_damped() {
+    // Two and a half seconds of notes with no quiet moment between them, ending on a low E (so that the hum is
+    // learnt under notes only), then hum alone: at 50 and 60 Hz, at -40 and -55 dBFS.
+    for mains in [50.0f32, 60.0] {
+        for rms_db in [-40.0f32, -55.0] {
+            let hum = pure_hum(mains, rms_db, 6 * 48_000);
+            let (signal, attacks, end) = legato_over(&hum, &LINE, 0.32);
+            let frames = track(&signal, &attacks);
+            let after = (end + (0.15 * RATE) as usize) / BLOCK;
+            let voiced_after = frames[after..].iter().filter(|f| f.hz > 0.0).count();
+            assert!(
+                voiced_after == 0,
+                "{mains} Hz hum at {rms_db} dBFS: {voiced_after} blocks voiced from 150 ms after the last damping"
+            );
+        }
+    }
+}
+
+#[test]
+fn notes_over_hum_without_hiss_are_named_right() {
+    for mains in [50.0f32, 60.0] {
+        let hum = pure_hum(mains, -40.0, 5 * 48_000);
+        let (signal, attacks, _) = legato_over(&hum, &LINE, 0.32);
+        let frames = track(&signal, &attacks);
+        for (&hz, &attack) in LINE.iter().zip(&attacks) {
+            let start = attack as f32 / RATE;
+            let right = fraction_within(&frames, start + 0.03, start + 0.3, hz, 30.0);
+            assert!(
+                right >= 0.9,
+                "{hz} Hz over {mains} Hz hum: only {right} of its blocks right"
+            );
+        }
+    }
 }

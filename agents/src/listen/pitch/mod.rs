@@ -120,6 +120,12 @@ const PEAK_FADE_SECONDS: f32 = 1.5;
 /// A note heard without an attack (none in the last `ATTACK_HOLD_SECONDS`) is only voiced from a window at least
 /// this long (seconds): a short window of noise can look periodic by chance, a guitar note is heard at its attack.
 const UNATTACKED_WINDOW_SECONDS: f32 = 0.02;
+/// A new pitch heard without an attack (a hammer-on, a note under one just damped, a note from silence) must be
+/// louder than this fraction of the mains hum being removed (power ratio, -25 dB): subtracting a learnt waveform
+/// leaves a little of the hum (its slow drift, the learning's own noise), as periodic as the hum itself, and a
+/// take with hum and no hiss then reads that residue as a note between notes. Attacked notes are exempt: the
+/// onset detector heard them, however soft.
+const HUM_RESIDUE: f32 = 3.2e-3;
 /// After an attack, the previous pitch is held at most this long (seconds) while the new window fills.
 const ATTACK_HOLD_SECONDS: f32 = 0.030;
 
@@ -176,6 +182,9 @@ pub struct PitchTracker {
     previous_tested: usize,
     /// Hears the note sounding being damped.
     release: ReleaseDetector,
+    /// Pitch first read after the last attack (0 until then): that note's own tail, briefly lost, may be voiced
+    /// again however far below the hum it has faded.
+    attacked_hz: f32,
     /// Pitch of the note last heard damped (0 if it was unvoiced then), while it stays damped.
     damped_hz: Option<f32>,
 }
@@ -224,6 +233,7 @@ impl PitchTracker {
             previous_preview: None,
             previous_tested: 0,
             release: ReleaseDetector::new(block_seconds),
+            attacked_hz: 0.0,
             damped_hz: None,
         }
     }
@@ -270,6 +280,7 @@ impl PitchTracker {
         self.previous_preview = None;
         self.previous_tested = 0;
         self.release.attack();
+        self.attacked_hz = 0.0;
         if self.last.hz > 0.0 {
             self.cancel_period = self.rate / self.last.hz;
             self.cancel_left = self.cancel_len;
@@ -418,7 +429,11 @@ impl PitchTracker {
         };
         let hz = self.rate / reading.period;
         let same_note = damped_hz > 0.0 && (hz / damped_hz - 1.0).abs() <= SAME_NOTE_TOLERANCE;
-        if same_note || reading.clarity < CLARITY_ON || reading.window < self.unattacked_window {
+        if same_note
+            || reading.clarity < CLARITY_ON
+            || reading.window < self.unattacked_window
+            || !self.above_hum_residue()
+        {
             return unvoiced;
         }
         self.release.new_note();
@@ -427,6 +442,11 @@ impl PitchTracker {
             hz,
             confidence: reading.clarity.clamp(0.0, 1.0),
         }
+    }
+
+    /// Whether the signal, without the mains hum, stands above what removing the hum leaves of it ([`HUM_RESIDUE`]).
+    fn above_hum_residue(&self) -> bool {
+        self.hum.unexplained_level() >= HUM_RESIDUE * self.hum.hum_power()
     }
 
     /// Voicing and pitch for the block just heard.
@@ -457,8 +477,17 @@ impl PitchTracker {
         if reading.clarity < needed {
             return held;
         }
-        if self.last.hz <= 0.0 && !hold && reading.window < self.unattacked_window {
+        // The pitch last attacked, read again after a moment lost, is that note's tail: neither new nor unattacked.
+        let attacked_note = (hz / self.attacked_hz - 1.0).abs() <= SAME_NOTE_TOLERANCE;
+        if self.last.hz <= 0.0 && !hold && !attacked_note && reading.window < self.unattacked_window
+        {
             return unvoiced;
+        }
+        if !continuing && !hold && !attacked_note && !self.above_hum_residue() {
+            return unvoiced;
+        }
+        if self.attacked_hz <= 0.0 && self.attack_start > 0 {
+            self.attacked_hz = hz;
         }
         PitchFrame {
             hz,
