@@ -13,8 +13,10 @@
 //!    in use is also judged as a *tempo step* from it at a recent beat they share, when the newest onset is on
 //!    its beat and outside the rhythm heard so far (see [`model`]); a step pays a small cost.
 //! 3. The grid in use is replaced by the best hypothesis when that is a refinement of it, or when it beats it
-//!    by a margin (hysteresis against flapping between metrical levels); a new grid with a beat on the onset
-//!    just heard announces that beat at once, so a lock (or re-lock) costs no extra beat.
+//!    by a margin (hysteresis against flapping between metrical levels), or when a rival has stayed ahead of
+//!    it for many beats by less than that margin (its *lead*, a CUSUM: a first reading taken on a few onsets
+//!    is revisited when the onsets keep saying otherwise); a new grid with a beat on the onset just heard
+//!    announces that beat at once, so a lock (or re-lock) costs no extra beat.
 //!
 //! Beats are *predicted*: the next beat of the grid is announced in the block that contains it, whether or
 //! not an onset arrives there, so the band plays on the beat, not after it. Like BTrack's cumulative-score
