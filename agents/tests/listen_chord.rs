@@ -483,3 +483,117 @@ fn a_new_chord_with_no_attack_heard_is_named_within_110_ms() {
         blocks_to_ms(first - change)
     );
 }
+
+/// Power chords whose missing third the hum would supply (60 Hz hum's 3rd harmonic is F#3, 50 Hz hum's 5th is
+/// B3), and a minor chord whose third it would contradict, struck over hum at -40 dBFS present from the start.
+#[test]
+fn chords_over_mains_hum_are_named_as_played() {
+    let cases = [
+        (
+            60.0,
+            Chord {
+                root: 2,
+                quality: ChordQuality::Power,
+            },
+            vec![50, 57, 62],
+        ),
+        (
+            50.0,
+            Chord {
+                root: 7,
+                quality: ChordQuality::Power,
+            },
+            vec![43, 50, 55],
+        ),
+        (
+            60.0,
+            Chord {
+                root: 4,
+                quality: ChordQuality::Minor,
+            },
+            voicing(ChordQuality::Minor, 0),
+        ),
+        (
+            50.0,
+            Chord {
+                root: 9,
+                quality: ChordQuality::Minor,
+            },
+            voicing(ChordQuality::Minor, 5),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (mains, want, notes) in cases {
+        let mut signal = vec![0.0f32; (3.0 * RATE) as usize];
+        add_hum(&mut signal, mains, 0.01);
+        strum(&mut signal, 1.0, 3.0, &notes);
+        let labels = track_with_onsets(&signal, &[block_of(1.0)]);
+        let start = block_of(1.0);
+        let Some(first) = first_right(&labels, start, want) else {
+            failures.push(format!(
+                "{mains} Hz, {want:?}: never named, ended {:?}",
+                labels.last()
+            ));
+            continue;
+        };
+        let held = labels.iter().skip(first).filter(|&&c| c == want).count() as f32
+            / (labels.len() - first) as f32;
+        let delay_ms = blocks_to_ms(first - start);
+        if delay_ms > 120.0 || held < 0.95 {
+            failures.push(format!(
+                "{mains} Hz, {want:?}: named after {delay_ms:.0} ms, held {held:.2}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn mains_hum_alone_is_no_chord() {
+    for mains in [50.0, 60.0] {
+        let mut signal = vec![0.0f32; (6.0 * RATE) as usize];
+        add_hum(&mut signal, mains, 0.01);
+        let labels = track(&signal);
+        // What sounds from the first sample may be a chord let ring; hum is known by never changing.
+        let from = block_of(2.0);
+        let chords = labels
+            .iter()
+            .skip(from)
+            .filter(|c| c.quality != ChordQuality::None)
+            .count();
+        assert_eq!(
+            chords, 0,
+            "{mains} Hz hum alone labelled a chord in {chords} blocks after 2 s"
+        );
+    }
+}
+
+#[test]
+fn a_chord_followed_by_hum_alone_is_no_chord_after_the_hold() {
+    for mains in [50.0, 60.0] {
+        let mut signal = vec![0.0f32; (5.0 * RATE) as usize];
+        add_hum(&mut signal, mains, 0.01);
+        // Strummed, then damped at 2.5 s: from there only the hum sounds.
+        strum(&mut signal, 1.0, 2.5, &[45, 52, 57, 60, 64]);
+        let labels = track_with_onsets(&signal, &[block_of(1.0)]);
+        let a_minor = Chord {
+            root: 9,
+            quality: ChordQuality::Minor,
+        };
+        assert_eq!(
+            label_at(&labels, 2.3),
+            a_minor,
+            "{mains} Hz: the chord was not heard over the hum"
+        );
+        // The hold (0.5 s) and an analysis or two later, nothing but hum is left.
+        let chords = labels
+            .iter()
+            .skip(block_of(3.2))
+            .filter(|c| c.quality != ChordQuality::None)
+            .count();
+        assert_eq!(
+            chords, 0,
+            "{mains} Hz: the hum kept a chord for {chords} blocks after the hold"
+        );
+    }
+}

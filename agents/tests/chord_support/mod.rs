@@ -165,3 +165,14 @@ pub fn bright_pluck(out: &mut [f32], start: usize, midi: i32, ring_s: f32) {
         }
     }
 }
+
+/// Adds mains hum at `mains_hz` from the first sample to the last: the fundamental at `level` and harmonics 2, 3 and 5
+/// at 0.3, 0.5 and 0.2 of it, the spectrum of a ground loop through a transformer.
+pub fn add_hum(out: &mut [f32], mains_hz: f32, level: f32) {
+    for (h, a) in [(1.0f32, 1.0f32), (2.0, 0.3), (3.0, 0.5), (5.0, 0.2)] {
+        let w = 2.0 * std::f32::consts::PI * mains_hz * h / RATE;
+        for (i, y) in out.iter_mut().enumerate() {
+            *y += level * a * (w * i as f32 + h).sin();
+        }
+    }
+}

@@ -97,6 +97,19 @@ impl Background {
         }
         self.close_stretch();
         self.stretch_start = now;
+        // Every line that was steady before the attack and was no string's is background, from this attack's
+        // first analysis on (whether or not the attack struck a string there too: the steady level is what the bin
+        // holds without it).
+        for ((level, &chain_level), (&chain, &owned)) in self
+            .level
+            .iter_mut()
+            .zip(self.chain_level.iter())
+            .zip(self.chain.iter().zip(self.owned.iter()))
+        {
+            if chain >= CHAIN_BEFORE_ATTACK && chain_level > 0.0 && !owned {
+                *level = chain_level;
+            }
+        }
         self.struck.iter_mut().for_each(|s| *s = false);
         self.pending = true;
         self.attack_watched = false;
@@ -150,9 +163,7 @@ impl Background {
         self.analyses += 1;
     }
 
-    /// After an attack: every line that was steady before it and was no string's is background (whether or not the
-    /// attack struck a string there too: the steady level is what the bin holds without it); a line the attack
-    /// raised belongs to a string from now on.
+    /// After an attack: a line it raised belongs to a string from now on.
     fn judge_attack(&mut self) {
         if !self.pending {
             return;
@@ -161,20 +172,19 @@ impl Background {
         // When the next attack came too soon to tell what this one raised, ownership stays as it was: the next
         // watched attack still sees the raised bins above their old steady levels.
         let watched = self.attack_watched;
-        for ((((((level, chain_level), chain), &struck), owned), floor), &pre) in self
-            .level
+        if !watched {
+            return;
+        }
+        for (((((chain_level, chain), &struck), owned), floor), &pre) in self
+            .chain_level
             .iter_mut()
-            .zip(self.chain_level.iter_mut())
             .zip(self.chain.iter_mut())
             .zip(self.struck.iter())
             .zip(self.owned.iter_mut())
             .zip(self.owner_floor.iter_mut())
             .zip(self.pre_attack.iter())
         {
-            if *chain >= CHAIN_BEFORE_ATTACK && *chain_level > 0.0 && !*owned {
-                *level = *chain_level;
-            }
-            if watched && struck {
+            if struck {
                 *chain = 0;
                 *chain_level = 0.0;
                 if !*owned {
@@ -187,8 +197,13 @@ impl Background {
 
     /// Ends a stretch: each bin's chain grows if it stayed steady at the chain's level, else restarts or ends.
     fn close_stretch(&mut self) {
+        // A stretch cut short by an attack still tells whether a bin moved, but is too short to lengthen a chain.
         let judged = self.analyses >= MIN_ANALYSES;
+        let measured = self.analyses > 0;
         self.analyses = 0;
+        if !measured {
+            return;
+        }
         let long_chain = self.long_chain;
         for ((((((level, low), high), chain_level), chain), owned), &floor) in self
             .level
@@ -200,19 +215,22 @@ impl Background {
             .zip(self.owned.iter_mut())
             .zip(self.owner_floor.iter())
         {
-            if judged && *owned && *high <= STEADY_RATIO * floor {
+            if *owned && *high <= STEADY_RATIO * floor {
                 // Back to where it was before the string was struck: the note is over.
                 *owned = false;
             }
-            let steady = judged && *low < f32::MAX && *high <= STEADY_RATIO * *low;
-            if !steady {
-                *chain = 0;
-                *chain_level = 0.0;
-            } else if *chain > 0 && chain_level.max(*low) <= STEADY_RATIO * chain_level.min(*low) {
-                *chain = chain.saturating_add(1);
-            } else {
+            let steady = *low < f32::MAX && *high <= STEADY_RATIO * *low;
+            let same = *chain > 0 && chain_level.max(*low) <= STEADY_RATIO * chain_level.min(*low);
+            if steady && same {
+                if judged {
+                    *chain = chain.saturating_add(1);
+                }
+            } else if steady && judged {
                 *chain = 1;
                 *chain_level = *low;
+            } else {
+                *chain = 0;
+                *chain_level = 0.0;
             }
             if *chain >= long_chain && !*owned {
                 *level = *chain_level;
