@@ -342,7 +342,8 @@ impl OnsetDetector {
             let low_energy = mean_energy(&self.low_band[start..start + SUB]);
             let low_background = self.low.push(low_energy);
             self.since_onset = self.since_onset.saturating_add(1);
-            self.since_collapse = if energy < background * self.collapse_ratio {
+            // (the zeros that pad a short block are no collapse)
+            self.since_collapse = if start + SUB <= n && energy < background * self.collapse_ratio {
                 0
             } else {
                 self.since_collapse.saturating_add(1)
