@@ -46,7 +46,10 @@ def mains(x, sr, hz, dbfs):
 def hiss(x, sr, rng):
     white = rng.standard_normal(len(x))
     pink = np.cumsum(white)
-    pink -= np.convolve(pink, np.ones(64) / 64, "same")
+    # The random walk minus its moving average over the samples that exist (zero padding at the edges would leave
+    # a ramp of the walk's whole excursion in the first and last 32 samples: a loud click, not hiss).
+    box = np.ones(64)
+    pink -= np.convolve(pink, box, "same") / np.convolve(np.ones(len(pink)), box, "same")
     noise = (white / np.sqrt(np.mean(white ** 2)) + pink / np.sqrt(np.mean(pink ** 2))) / np.sqrt(2)
     return x + noise * 10 ** (-55 / 20)
 
