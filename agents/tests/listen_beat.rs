@@ -509,3 +509,47 @@ fn off_beat_onsets_heard_far_stronger_do_not_take_the_beat() {
         check_beats(&run, &truth, 8, 0.030, &format!("seed {seed}"));
     }
 }
+
+/// The opening of a swung jazz line at 132 bpm as the onset detector heard it: a pickup at three quarters of
+/// the first beat, swung eighths (near 0.62 of a beat), the downbeat of the second bar missed, and a sixteenth
+/// after a beat, first heard in that bar, then more of the same swung line.
+fn swung_line_with_a_missed_downbeat(seed: u64) -> (Vec<Played>, Vec<f64>) {
+    const OPENING: &[f64] = &[
+        0.0, 0.75, 1.0, 2.0, 3.0, 3.62, 4.0, 4.6, 5.25, 5.62, 6.0, 6.75, 7.25, 7.62, 7.75, 9.0,
+        10.0, 10.75, 11.0,
+    ];
+    let mut rng = Rng(seed);
+    let period = 60.0 / 132.0;
+    let truth: Vec<f64> = (0..24).map(|k| 0.8 + k as f64 * period).collect();
+    let mut beats: Vec<f64> = OPENING.to_vec();
+    for k in 12..24 {
+        beats.push(k as f64);
+        if rng.uniform() < 0.6 {
+            beats.push(k as f64 + 0.62);
+        }
+    }
+    let onsets = beats
+        .iter()
+        .map(|&b| Played {
+            time: 0.8 + b * period + rng.jitter(0.006),
+            strength: if b.fract() == 0.0 { 13.0 } else { 11.0 },
+        })
+        .collect();
+    (onsets, truth)
+}
+
+#[test]
+fn a_swung_line_with_a_missed_downbeat_locks_within_two_bars() {
+    // A sixteenth heard for the first time, one beat after an unheard beat, fits a grid 19 % slower with a
+    // beat on it: that is no tempo change two beats after the lock, the grid in use has barely been heard.
+    for seed in [401, 402, 403] {
+        let (onsets, truth) = swung_line_with_a_missed_downbeat(seed);
+        let run = run(&onsets, truth[truth.len() - 1] + 0.2, 0.0);
+        check_beats(&run, &truth, 4, 0.030, &format!("swung line {seed}"));
+        let tempo = f64::from(tempo_at(&run, truth[12]));
+        assert!(
+            (tempo / 132.0 - 1.0).abs() < 0.02,
+            "seed {seed}: tempo {tempo:.1}"
+        );
+    }
+}

@@ -11,7 +11,9 @@
 //!    the onsets of the last seconds cover its beats, see [`model`]) plus a log tempo prior (a broad one over
 //!    the tactus range, or a narrow one around a tap tempo). A grid up to 25 % faster or slower than the one
 //!    in use is also judged as a *tempo step* from it at a recent beat they share, when the newest onset is on
-//!    its beat and outside the rhythm heard so far (see [`model`]); a step pays a small cost.
+//!    its beat and outside the rhythm heard so far (see [`model`]); a step pays a small cost. A grid adopted
+//!    less than [`BeatParams::step_settle_beats`] beats before the change point takes no steps: it rests on a
+//!    few onsets, and what explains them better is a better first reading (a plain rival), not a new tempo.
 //! 3. The grid in use is replaced by the best hypothesis when that is a refinement of it, or when it beats it
 //!    by a margin (hysteresis against flapping between metrical levels), or when a rival has stayed ahead of
 //!    it for many beats by less than that margin (its *lead*, a CUSUM: a first reading taken on a few onsets
@@ -413,6 +415,7 @@ impl BeatTracker {
             *candidate = judge(
                 candidate.model.grid(),
                 current,
+                self.locked_since,
                 &self.evidence,
                 self.tap_bpm,
                 &params,
@@ -448,6 +451,7 @@ impl BeatTracker {
         self.candidates[0] = judge(
             current.grid(),
             Some(current),
+            self.locked_since,
             &self.evidence,
             self.tap_bpm,
             &params,
@@ -457,6 +461,7 @@ impl BeatTracker {
             let judged = judge(
                 rival.model.grid(),
                 Some(current),
+                self.locked_since,
                 &self.evidence,
                 self.tap_bpm,
                 &params,

@@ -215,6 +215,7 @@ impl BeatTracker {
 pub(super) fn judge(
     grid: Grid,
     current: Option<Model>,
+    locked_since: f64,
     evidence: &Evidence,
     tap_bpm: f64,
     params: &BeatParams,
@@ -245,6 +246,9 @@ pub(super) fn judge(
     let Some(at) = step_point(&current, &grid, evidence, params) else {
         return plain;
     };
+    if at < locked_since + params.step_settle_beats * in_use.period {
+        return plain;
+    }
     let mut stepped = score(current.with_change(grid, at));
     stepped.score -= params.step_cost;
     if stepped.score > plain.score && is_step(&stepped.model.grid()) {

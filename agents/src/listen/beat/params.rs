@@ -91,6 +91,10 @@ pub struct BeatParams {
     pub step_evidence_fraction: f64,
     /// A tempo change is looked for at most this many beats back.
     pub step_lookback_beats: f64,
+    /// A tempo change is judged only at a change point this many beats after the grid in use was adopted:
+    /// before that the grid rests on a few onsets, and a grid that explains them better is a better first
+    /// reading (a plain rival), not a change of tempo.
+    pub step_settle_beats: f64,
     /// Score lead (log) over the grid in use that a rival must keep up for its lead to grow (a CUSUM's drift):
     /// smaller leads are the noise of a few onsets more or less.
     pub lead_drift: f64,
@@ -142,6 +146,7 @@ impl Default for BeatParams {
             step_evidence: 0.5,
             step_evidence_fraction: 0.08,
             step_lookback_beats: 4.0,
+            step_settle_beats: 4.0,
             lead_drift: 0.1,
             lead_to_switch: 3.0,
             lead_max_beats: 2.0,
