@@ -108,6 +108,10 @@ impl Template {
             let (value, i, frac) = self.at(phase);
             let error = x - value;
             for (bin, share) in [(i, 1.0 - frac), (i + 1, frac)] {
+                // A whole number of samples per period (50 and 60 Hz at 48 kHz) never touches the second bin.
+                if share <= 0.0 {
+                    continue;
+                }
                 if let (Some(w), Some(m)) = (self.wave.get_mut(bin), self.mass.get_mut(bin)) {
                     let added = weight * share;
                     *m += added;
