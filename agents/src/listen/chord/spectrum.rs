@@ -37,9 +37,9 @@ const HARMONIC_WEIGHTS: [f32; 8] = [1.0, 0.9, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55];
 const FUNDAMENTAL_NEEDED_FROM_MIDI: usize = 50;
 /// Shortest window (in decimated samples, 85 ms) whose peaks resolve every fundamental from D3 up.
 const FUNDAMENTAL_WINDOW: usize = HISTORY / 2;
-/// A peak is a note's only if it stands this many times above the steady background in its bin (6 dB): mains hum
+/// A peak is a note's only if it stands this many times above the steady background in its bin (3.5 dB): mains hum
 /// and other steady lines are no notes, while a string struck over them is.
-const ABOVE_BACKGROUND: f32 = 2.0;
+const ABOVE_BACKGROUND: f32 = 1.5;
 
 /// Tunable settings of the transcription.
 #[derive(Clone, Copy, Debug, PartialEq)]
