@@ -553,3 +553,52 @@ fn a_swung_line_with_a_missed_downbeat_locks_within_two_bars() {
         );
     }
 }
+
+#[test]
+fn a_beat_of_a_new_grid_on_its_onset_is_announced_once_its_rivals_are_weighed() {
+    // The hypotheses of an onset are judged over the blocks after it; the second onset gives the first
+    // tempo, and its beat is announced when the choice is made, a few blocks late, never lost.
+    let onsets = [0.5, 1.0, 1.5].map(|time| Played {
+        time,
+        strength: 14.0,
+    });
+    let run = run(&onsets, 1.2, 0.0);
+    let block_s = BLOCK as f64 / SAMPLE_RATE;
+    let second: Vec<f64> = run
+        .beats
+        .iter()
+        .copied()
+        .filter(|b| (b - 1.0).abs() < 0.1)
+        .collect();
+    assert_eq!(second.len(), 1, "beats {:?}", run.beats);
+    assert!(
+        second[0] >= 1.0 - block_s && second[0] <= 1.0 + 10.0 * block_s,
+        "beat of the second onset announced at {:.4} s",
+        second[0]
+    );
+    assert!((tempo_at(&run, 1.15) - 120.0).abs() < 1.0);
+}
+
+#[test]
+fn flams_closer_than_an_evaluation_lasts_are_weighed_in_turn() {
+    // Every onset doubled 4 ms later (three blocks, while the first one's hypotheses are still being judged).
+    let (single, truth) = rhythm(120.0, 0.5, 24, 31);
+    let mut onsets = Vec::new();
+    for played in single {
+        onsets.push(played);
+        onsets.push(Played {
+            time: played.time + 0.004,
+            strength: played.strength - 3.0,
+        });
+    }
+    let end = truth[truth.len() - 1] + 0.2;
+    let run = run(&onsets, end, 0.0);
+    let tempo = f64::from(tempo_at(&run, end - 0.01));
+    assert!((tempo / 120.0 - 1.0).abs() < 0.02, "tempo {tempo:.1}");
+    check_beats(&run, &truth, 8, 0.030, "flams");
+    assert!(
+        run.frames
+            .iter()
+            .all(|f| f.phase.is_finite() && f.tempo_bpm.is_finite())
+    );
+}

@@ -52,6 +52,10 @@ use super::{BLOCK, BeatFrame, Onset};
 const POOL: usize = 6;
 /// Most hypotheses weighed at one onset.
 const MAX_CANDIDATES: usize = 64;
+/// Hypotheses judged per block after the block of an onset: an onset's evaluation is spread over the next
+/// few blocks (the grid in use announces the beats meanwhile), so a block with an attack costs not much more
+/// than one without.
+const JUDGED_PER_BLOCK: usize = 8;
 /// Onsets back from the newest whose intervals propose tempi.
 const IOI_ONSETS: usize = 10;
 
@@ -67,6 +71,21 @@ struct Scored {
     /// How far and how long this rival has been ahead of the grid in use: the sum over the time since it
     /// was first ahead of (score lead - [`BeatParams::lead_drift`]) × beats, never below 0 (a CUSUM).
     lead: f64,
+}
+
+/// An onset whose hypotheses are being judged (in `candidates`, the first `judged` of `count` done).
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    count: usize,
+    judged: usize,
+    /// Time (s) of the onset.
+    now: f64,
+    /// Start (s) of the onset's block.
+    block_start: f64,
+    /// The model in use when the onset came.
+    incumbent: Option<Model>,
+    /// The tap tempo in force then.
+    tap_bpm: f64,
 }
 
 /// Per-block beat tracker.
@@ -124,6 +143,8 @@ pub struct BeatTracker {
     miss_check: f64,
     /// Time (s) up to which the rivals' leads have been summed.
     lead_clock: f64,
+    /// The onset under evaluation, if any.
+    pending: Option<Pending>,
 }
 
 impl BeatTracker {
@@ -166,6 +187,7 @@ impl BeatTracker {
             pending_beat: None,
             miss_check: f64::INFINITY,
             lead_clock: 0.0,
+            pending: None,
         }
     }
 
@@ -196,9 +218,13 @@ impl BeatTracker {
             self.mark_duration_accent(gap);
             let weight = self.weigh(f64::from(onset.strength))
                 * (1.0 + self.params.phrase_start_boost * phrase_start);
+            // an evaluation still under way is finished first (onsets rarely come that close)
+            self.judge_pending(MAX_CANDIDATES);
             self.history.push(PastOnset { time, weight });
             self.last_onset = time;
             self.hear_onset(time, start);
+        } else if self.pending.is_some() {
+            self.judge_pending(JUDGED_PER_BLOCK);
         } else if end >= self.miss_check {
             self.miss_check = f64::INFINITY;
             self.hear_miss(end, start);
@@ -294,7 +320,9 @@ impl BeatTracker {
         self.next_beat = f64::INFINITY;
     }
 
-    /// Weighs the hypotheses an onset at `time` brings up and chooses the grid to announce beats from.
+    /// Gathers the hypotheses an onset at `time` brings up, judges the grid in use among them at once and
+    /// leaves the others to be judged over the next blocks (see [`JUDGED_PER_BLOCK`]), after which the grid
+    /// to announce beats from is chosen.
     fn hear_onset(&mut self, time: f64, block_start: f64) {
         let mut count = 0;
         let mut push = |candidates: &mut [Scored; MAX_CANDIDATES], grid: Grid| {
@@ -410,24 +438,69 @@ impl BeatTracker {
         if let Some(model) = self.current.as_mut() {
             model.forget_before(now - params.history_s);
         }
-        let current = self.current;
-        for candidate in self.candidates.iter_mut().take(count) {
+        let incumbent = self.current;
+        self.pending = Some(Pending {
+            count,
+            judged: 0,
+            now,
+            block_start,
+            incumbent,
+            tap_bpm: self.tap_bpm,
+        });
+        // The grid in use, refined on the new onset, is what the choice keeps most of the time: it is judged
+        // at once and announces the beats until the rivals are weighed too.
+        self.miss_check = f64::INFINITY;
+        self.judge_pending(1);
+        if self.pending.is_some()
+            && let Some(refined) = incumbent.and(self.candidates.first().map(|c| c.model))
+        {
+            self.adopt(refined, block_start);
+        }
+    }
+
+    /// Judges up to `budget` more hypotheses of the onset under evaluation; chooses once all are judged.
+    fn judge_pending(&mut self, budget: usize) {
+        let Some(mut pending) = self.pending else {
+            return;
+        };
+        let params = self.params;
+        let upto = (pending.judged + budget).min(pending.count);
+        for candidate in self.candidates.iter_mut().take(upto).skip(pending.judged) {
             *candidate = judge(
                 candidate.model.grid(),
-                current,
+                pending.incumbent,
                 self.locked_since,
                 &self.evidence,
-                self.tap_bpm,
+                pending.tap_bpm,
                 &params,
             );
         }
-        if let Some(model) = current {
+        pending.judged = upto;
+        self.pending = Some(pending);
+        if upto >= pending.count {
+            self.pending = None;
+            self.decide(pending);
+        }
+    }
+
+    /// Chooses the grid to announce beats from among the hypotheses of an onset, all judged.
+    fn decide(&mut self, pending: Pending) {
+        let Pending {
+            count,
+            now,
+            block_start,
+            incumbent,
+            ..
+        } = pending;
+        let params = self.params;
+        self.current = incumbent;
+        if let Some(model) = incumbent {
             self.update_leads(count, &model, now);
         }
         let with_imminent_beat =
-            current.and_then(|model| self.score_with_imminent_beat(count, &model, now));
+            incumbent.and_then(|model| self.score_with_imminent_beat(count, &model, now));
         let chosen = self.choose(count, now, with_imminent_beat);
-        let switched = current.is_some_and(|model| {
+        let switched = incumbent.is_some_and(|model| {
             !chosen
                 .grid()
                 .is_near(&model.grid(), params.same_tempo, params.same_phase)
