@@ -3,10 +3,11 @@
 //!
 //! Each bin's level (magnitude per window sample, so windows of any length compare) is watched over short stretches
 //! of long analysis windows; a chain of stretches in a row in which a bin stays at one level (within
-//! [`STEADY_RATIO`]) makes it a steady line. A steady line is taken as background when an attack comes and does not
-//! raise it (a strum over hum leaves the hum as it was), or when it has held for [`LONG_S`] with no attack at all
-//! (hum alone). A string's note is raised by its attack, so a sampled guitar's sustain, as flat as hum between
-//! strums, is not taken. While music sounds in a bin its background is kept as it was.
+//! [`STEADY_RATIO`]) makes it a steady line. A bin that an attack raised belongs to a string until it falls back to
+//! its level before that attack: a sampled guitar's sustain can be as flat as hum. A steady line no attack raised is
+//! background from the next attack on (hum under the first strum is known when that strum is analysed), or once it
+//! has held for [`LONG_S`] (hum alone, or present when listening began). While music sounds in a bin its background
+//! is kept as it was; a later steady level replaces it.
 
 /// A bin is steady over a stretch when its highest level is at most this many times its lowest (2.3 dB); the
 /// stretches of a chain stay within the same ratio of the first. A plucked string decays by more over a chain.
@@ -23,8 +24,8 @@ const MIN_ANALYSES: u32 = 12;
 /// Stretches a chain needs before an attack for its bin to be taken as background when the attack leaves it as it
 /// was.
 const CHAIN_BEFORE_ATTACK: u8 = 2;
-/// With no attack at all, a line steady this long (in seconds) is background: no string sustains that evenly.
-const LONG_S: f32 = 1.2;
+/// A steady line no attack raised is background once it has held this long (in seconds) with no attack at all.
+const LONG_S: f32 = 0.9;
 
 /// Per-bin background levels.
 pub struct Background {
