@@ -8,9 +8,9 @@
 //!
 //! The waveform learns only while the signal is near its floor (the quietest level of the last two seconds):
 //! between notes and under their tails, where hum is most of what is heard. It is a weighted average, each period
-//! weighing the inverse of the floor it was learnt at: the hum is a fixed waveform seen through "noise" (what
-//! else sounds) and the minimum-variance estimate of a fixed value weighs each observation by the inverse of its
-//! noise power. This matters in a take played legato, where the floor is a note's level for seconds and the
+//! weighing the inverse of what else sounded then (the floor minus the hum): the hum is a fixed waveform seen
+//! through that "noise", and the minimum-variance estimate of a fixed value weighs each observation by the inverse
+//! of its noise power. This matters in a take played legato, where the floor is a note's level for seconds and the
 //! waveform learns mostly notes: the first quiet moment after them (a floor 20 dB lower) outweighs a second of
 //! them a hundredfold, and the hum is removed within a few periods instead of a second. The waveform is
 //! subtracted only while it predicts the signal (subtracting it removes about its own energy; what notes left in
@@ -47,6 +47,9 @@ const EXPLAINED_SECONDS: f32 = 1.0;
 const REFRESH_BLOCKS: u32 = 8;
 /// Learnt waveforms smaller than this are cleared, so they never reach denormal numbers.
 const DENORMAL_FLOOR: f32 = 1.0e-20;
+/// The floor minus the hum is what else sounds, the "noise" the waveform is learnt through; it is taken as at
+/// least this fraction of the floor (the hum's estimate is not exact).
+const NOISE_MIN: f32 = 0.1;
 /// Floors (mean square) below this weigh as much as this: digital silence must not weigh infinitely.
 const LEVEL_MIN: f32 = 1.0e-12;
 
@@ -301,7 +304,10 @@ impl HumCanceller {
             .iter()
             .fold(self.span_min, |m, &v| m.min(v));
         let weight = if self.level <= LEARN_TO_FLOOR * self.floor {
-            1.0 / self.floor.max(LEVEL_MIN)
+            let hum = self.templates.get(self.best).map_or(0.0, |t| t.mean_square);
+            1.0 / (self.floor - hum)
+                .max(NOISE_MIN * self.floor)
+                .max(LEVEL_MIN)
         } else {
             0.0
         };
