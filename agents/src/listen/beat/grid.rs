@@ -46,11 +46,17 @@ impl Grid {
             .any(|r| (ratio / r - 1.0).abs() < tolerance)
     }
 
-    /// Same tempo within `tempo_tolerance` (a ratio) and beats within `phase_tolerance` of a period.
+    /// Same tempo within `tempo_tolerance` (a ratio) and beats within `phase_tolerance` of a period, at the
+    /// anchors of both: grids of slightly different tempi drift apart, and one whose beats agree near the
+    /// other's anchor (often seconds back, where a refinement centred its fit) may already be far off near its
+    /// own, the present one.
     pub fn is_near(&self, other: &Grid, tempo_tolerance: f64, phase_tolerance: f64) -> bool {
         let ratio = self.period / other.period;
         let (offset, _) = self.deviation(other.anchor);
-        (ratio - 1.0).abs() < tempo_tolerance && offset.abs() < phase_tolerance * self.period
+        let (back, _) = other.deviation(self.anchor);
+        (ratio - 1.0).abs() < tempo_tolerance
+            && offset.abs() < phase_tolerance * self.period
+            && back.abs() < phase_tolerance * other.period
     }
 }
 
@@ -127,4 +133,31 @@ pub(super) fn log_prior(bpm: f64, tap_bpm: f64, params: &BeatParams) -> f64 {
     let below = (params.prior_min_bpm / bpm).log2().max(0.0) / params.prior_wall_octaves;
     let above = (bpm / params.prior_max_bpm).log2().max(0.0) / params.prior_wall_octaves;
     -0.5 * (x * x + below * below + above * above)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grids_near_at_one_anchor_but_drifted_apart_at_the_other_are_not_near() {
+        // 147 bpm anchored 1.1 beats back, and a grid 4 % slower through a sixteenth after its next beat:
+        // within 12 % of a period at the older anchor, 17 % apart at the newer one.
+        let in_use = Grid {
+            period: 60.0 / 147.3,
+            anchor: 2.342,
+        };
+        let slower = Grid {
+            period: 60.0 / 141.1,
+            anchor: 2.817,
+        };
+        assert!(slower.deviation(in_use.anchor).0.abs() < 0.12 * slower.period);
+        assert!(!slower.is_near(&in_use, 0.06, 0.12));
+        assert!(!in_use.is_near(&slower, 0.06, 0.12));
+        let refined = Grid {
+            period: in_use.period * 1.01,
+            anchor: in_use.anchor + 2.0 * in_use.period + 0.01,
+        };
+        assert!(refined.is_near(&in_use, 0.06, 0.12));
+    }
 }
