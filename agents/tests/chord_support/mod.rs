@@ -1,4 +1,6 @@
 //! Signals and helpers for the chord tracker's tests: plucked strings, strums, guitar voicings, label timing.
+// Each test file uses a part of these helpers.
+#![allow(dead_code)]
 
 use agents::listen::chord::ChordTracker;
 use agents::listen::{BLOCK, Chord, ChordQuality, Onset};
@@ -59,13 +61,21 @@ pub fn strum_at(rate: f32, out: &mut [f32], start_s: f32, end_s: f32, notes: &[i
             1.5,
         );
     }
-    // The damp: a 30 ms fade, as when the hand mutes the strings.
+    add_damped(out, rate, start, one);
+}
+
+/// Adds `strings` to `out` from sample `start`, damped at their end: a 30 ms fade, as when the hand mutes them.
+pub fn add_damped(out: &mut [f32], rate: f32, start: usize, mut strings: Vec<f32>) {
     let fade = (0.03 * rate) as usize;
-    let len = one.len();
-    for (i, y) in one.iter_mut().enumerate().skip(len.saturating_sub(fade)) {
+    let len = strings.len();
+    for (i, y) in strings
+        .iter_mut()
+        .enumerate()
+        .skip(len.saturating_sub(fade))
+    {
         *y *= (len - i) as f32 / fade as f32;
     }
-    for (o, y) in out.iter_mut().skip(start).zip(one) {
+    for (o, y) in out.iter_mut().skip(start).zip(strings) {
         *o += y;
     }
 }

@@ -7,6 +7,7 @@ use realfft::{RealFftPlanner, RealToComplex};
 
 use super::background::Background;
 use super::front::HISTORY;
+use crate::listen::tuning::TuningEstimator;
 
 /// Lowest frequency mapped to chroma: just under drop-D's low D (73 Hz).
 const LOW_HZ: f32 = 70.0;
@@ -99,6 +100,11 @@ pub struct Spectrum {
     sorted: Vec<f32>,
     peaks: Vec<(f32, f32)>,
     grid: Vec<f32>,
+    /// The instrument's offset from A = 440 Hz, learnt from the peaks of long windows.
+    tuning: TuningEstimator,
+    /// Decimated sample index of the last window the tuning learnt from.
+    tuning_heard: u64,
+    rate: f32,
     background: Background,
     bin_hz: f32,
     low_bin: usize,
@@ -128,6 +134,9 @@ impl Spectrum {
             sorted: vec![0.0; HISTORY / 2 + 1],
             peaks: vec![(0.0, 0.0); MAX_PEAKS],
             grid: vec![0.0; GRID_LEN],
+            tuning: TuningEstimator::new(),
+            tuning_heard: 0,
+            rate,
             background: Background::new(HISTORY / 2 + 1, rate),
             bin_hz,
             low_bin,
@@ -268,7 +277,14 @@ impl Spectrum {
             // Compressed magnitude: loud low strings must not drown the thin top strings that carry the third.
             *weight = (*weight / top_note).powf(params.peak_exponent);
         }
-        self.transcribe(count, len >= FUNDAMENTAL_WINDOW, params, &mut chroma);
+        let resolved = len >= FUNDAMENTAL_WINDOW;
+        if resolved {
+            // Only long windows place peaks finely enough to show a few cents of detuning.
+            let seconds = now.saturating_sub(self.tuning_heard) as f32 / self.rate;
+            self.tuning.hear(self.peaks.get(..count).unwrap_or(&[]), seconds.min(1.0));
+            self.tuning_heard = now;
+        }
+        self.transcribe(count, resolved, params, &mut chroma);
         chroma
     }
 
@@ -285,7 +301,7 @@ impl Spectrum {
     ) {
         self.grid.iter_mut().for_each(|v| *v = 0.0);
         for &(hz, weight) in self.peaks.iter().take(count) {
-            let midi = 69.0 + 12.0 * (hz / 440.0).log2();
+            let midi = 69.0 + 12.0 * (hz / 440.0).log2() - self.tuning.semitones();
             let index = midi.round() - GRID_LOW_MIDI as f32;
             if index >= 0.0
                 && let Some(v) = self.grid.get_mut(index as usize)
