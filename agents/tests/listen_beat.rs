@@ -564,17 +564,16 @@ fn a_beat_of_a_new_grid_on_its_onset_is_announced_once_its_rivals_are_weighed() 
     });
     let run = run(&onsets, 1.2, 0.0);
     let block_s = BLOCK as f64 / SAMPLE_RATE;
-    let second: Vec<f64> = run
+    let second: Vec<&f64> = run
         .beats
         .iter()
-        .copied()
-        .filter(|b| (b - 1.0).abs() < 0.1)
+        .filter(|b| (*b - 1.0).abs() < 0.1)
         .collect();
     assert_eq!(second.len(), 1, "beats {:?}", run.beats);
+    let at = *second[0];
     assert!(
-        second[0] >= 1.0 - block_s && second[0] <= 1.0 + 10.0 * block_s,
-        "beat of the second onset announced at {:.4} s",
-        second[0]
+        at >= 1.0 - block_s && at <= 1.0 + 10.0 * block_s,
+        "announced at {at:.4} s"
     );
     assert!((tempo_at(&run, 1.15) - 120.0).abs() < 1.0);
 }
@@ -596,9 +595,4 @@ fn flams_closer_than_an_evaluation_lasts_are_weighed_in_turn() {
     let tempo = f64::from(tempo_at(&run, end - 0.01));
     assert!((tempo / 120.0 - 1.0).abs() < 0.02, "tempo {tempo:.1}");
     check_beats(&run, &truth, 8, 0.030, "flams");
-    assert!(
-        run.frames
-            .iter()
-            .all(|f| f.phase.is_finite() && f.tempo_bpm.is_finite())
-    );
 }
