@@ -9,7 +9,8 @@ use super::background::Background;
 use super::front::HISTORY;
 use crate::listen::tuning::TuningEstimator;
 
-/// Lowest frequency mapped to chroma: just under drop-D's low D (73 Hz).
+/// Lowest frequency mapped to chroma: just under drop-D's low D (73 Hz). Lower (to drop C's 65 Hz) mains hum's
+/// 60 Hz line and low rumble come into the band and cost more on standard-tuned takes than it gains.
 const LOW_HZ: f32 = 70.0;
 /// Highest frequency mapped to chroma: above it partials are dense and mostly repeat what lower ones said.
 const HIGH_HZ: f32 = 2_000.0;
@@ -20,14 +21,23 @@ pub const RECENT: usize = 256;
 pub const MAX_NOTES: usize = 8;
 /// Most spectral peaks kept per window (lowest first).
 const MAX_PEAKS: usize = 96;
-/// The semitone grid peaks are gathered on starts at E2, the guitar's lowest string.
-const GRID_LOW_MIDI: usize = 40;
+/// The semitone grid peaks are gathered on starts at D2: a guitar tuned down (E flat or D standard, drop D) sounds
+/// below the E2 of standard tuning.
+const GRID_LOW_MIDI: usize = 38;
 /// Grid length: up to 2 kHz and a little more.
-const GRID_LEN: usize = 60;
-/// Candidate notes: E2 up to E5, the top string's 12th fret. Chords rarely reach higher, and what sounds there is
+const GRID_LEN: usize = 62;
+/// Candidate notes: D2 up to E5, the top string's 12th fret. Chords rarely reach higher, and what sounds there is
 /// mostly an upper harmonic of a lower string (D3's 5th is F#5, E2's 10th G#5): read as notes, they would turn
 /// power chords into major ones.
-const NOTE_CANDIDATES: usize = 37;
+const NOTE_CANDIDATES: usize = 39;
+/// Notes below this one (E2, standard tuning's low string) are read only with a peak at their fundamental: a
+/// string tuned down sounds it, while in standard tuning the octave below a bass note is empty and a candidate
+/// there would take the note's harmonics for its own.
+const STANDARD_LOW_MIDI: usize = 40;
+/// Semitones above a note of its 5th and 7th harmonics (a major third and a minor seventh, two octaves up): a
+/// candidate there is that partial left over by the cancellation rather than a string, which would turn a power
+/// chord into a major one or a major into a dominant seventh.
+const OVERTONE_NOT_NOTE: [usize; 2] = [28, 34];
 /// Semitones above a note of its harmonics 1..=8.
 const HARMONIC_SEMITONES: [usize; 8] = [0, 12, 19, 24, 28, 31, 34, 36];
 /// Weights of harmonics 1..=8 in a note's salience; falling, so a note an octave too low does not win.
@@ -281,7 +291,8 @@ impl Spectrum {
         if resolved {
             // Only long windows place peaks finely enough to show a few cents of detuning.
             let seconds = now.saturating_sub(self.tuning_heard) as f32 / self.rate;
-            self.tuning.hear(self.peaks.get(..count).unwrap_or(&[]), seconds.min(1.0));
+            self.tuning
+                .hear(self.peaks.get(..count).unwrap_or(&[]), seconds.min(1.0));
             self.tuning_heard = now;
         }
         self.transcribe(count, resolved, params, &mut chroma);
@@ -311,16 +322,35 @@ impl Spectrum {
         }
         let mut first = 0.0f32;
         let mut lowest_note = usize::MAX;
+        // Notes read so far; unused slots sit far above the grid, so no candidate is one of their overtones.
+        let mut found = [usize::MAX / 2; MAX_NOTES];
         for _ in 0..params.max_notes.min(MAX_NOTES) {
             let mut best = (0usize, 0.0f32);
             for n in 0..NOTE_CANDIDATES {
-                if resolved
-                    && n + GRID_LOW_MIDI >= FUNDAMENTAL_NEEDED_FROM_MIDI
-                    && self.grid.get(n).is_none_or(|&v| v <= 0.0)
+                let midi = n + GRID_LOW_MIDI;
+                let heard = |i: usize| self.grid.get(i).is_some_and(|&v| v > 0.0);
+                let below_standard = midi < STANDARD_LOW_MIDI;
+                if (below_standard || resolved && midi >= FUNDAMENTAL_NEEDED_FROM_MIDI) && !heard(n)
                 {
                     // A string from the middle of the neck up always sounds its fundamental: a candidate with none
                     // there is a coincidence of other notes' upper partials (B3 from the 8th harmonic of B over
                     // C3's 15th and G3's 10th in a distorted C5).
+                    continue;
+                }
+                if below_standard && !(resolved && heard(n + 12)) {
+                    // A string tuned below E2 is read only where a long window places its fundamental (a short
+                    // one smears E2's into D#2) and its octave sounds too (a lone low peak is rumble or a distorted
+                    // chord's difference tone, not a string).
+                    continue;
+                }
+                if resolved
+                    && found
+                        .iter()
+                        .any(|&f| OVERTONE_NOT_NOTE.iter().any(|&o| f + o == n))
+                {
+                    // Once the window is long enough that the strings' own fundamentals stand out, the 5th or 7th
+                    // harmonic of a note already read is that note's, not another string's. Short windows after
+                    // an attack keep it: there it often doubles the real third (C3's 5th is E4's octave in C major).
                     continue;
                 }
                 let mut salience = 0.0;
@@ -363,6 +393,9 @@ impl Spectrum {
             }
             if note < lowest_note && salience >= params.bass_floor * first {
                 lowest_note = note;
+            }
+            if let Some(slot) = found.get_mut(chroma.peaks as usize) {
+                *slot = note;
             }
             chroma.peaks += 1;
         }
