@@ -16,6 +16,10 @@
 //! subtracted only while it predicts the signal (subtracting it removes about its own energy; what notes left in
 //! it predicts nothing), measured with the same weights, and is not much louder than the floor, which hum,
 //! always there, never is.
+//!
+//! The waveform does not learn at all while the pitch tracker hears a note it saw attacked, nor for a moment after
+//! ([`HumCanceller::note_sounding`]): a note whose partial sits within a hertz of a mains harmonic is not averaged
+//! out over a second, and would be learnt as hum.
 
 /// Mains frequencies learnt.
 const MAINS_HZ: [f32; 2] = [50.0, 60.0];
@@ -209,6 +213,8 @@ pub(super) struct HumCanceller {
     removed: [f32; 2],
     own: [f32; 2],
     explained_forget: f32,
+    /// Whether a note the onset detector heard is sounding: the waveform does not learn meanwhile.
+    note_sounding: bool,
 }
 
 impl HumCanceller {
@@ -239,6 +245,7 @@ impl HumCanceller {
             removed: [0.0; 2],
             own: [0.0; 2],
             explained_forget: (-block_seconds / EXPLAINED_SECONDS).exp(),
+            note_sounding: false,
         }
     }
 
@@ -267,6 +274,11 @@ impl HumCanceller {
             Some(i) => x - hum.get(i).copied().unwrap_or(0.0),
             None => x,
         }
+    }
+
+    /// Tells whether a note the onset detector heard may still sound: the waveform does not learn from this block.
+    pub(super) fn note_sounding(&mut self, sounding: bool) {
+        self.note_sounding = sounding;
     }
 
     /// Mean square of the likelier hum waveform, whether it is subtracted or not.
@@ -303,7 +315,7 @@ impl HumCanceller {
             .span_minima
             .iter()
             .fold(self.span_min, |m, &v| m.min(v));
-        let weight = if self.level <= LEARN_TO_FLOOR * self.floor {
+        let weight = if self.level <= LEARN_TO_FLOOR * self.floor && !self.note_sounding {
             let hum = self.templates.get(self.best).map_or(0.0, |t| t.mean_square);
             1.0 / (self.floor - hum)
                 .max(NOISE_MIN * self.floor)

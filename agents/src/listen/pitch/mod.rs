@@ -126,6 +126,13 @@ const UNATTACKED_WINDOW_SECONDS: f32 = 0.02;
 /// take with hum and no hiss then reads that residue as a note between notes. Attacked notes are exempt: the
 /// onset detector heard them, however soft.
 const HUM_RESIDUE: f32 = 3.2e-3;
+/// The hum canceller does not learn from an attack until this long (seconds) after the last block voiced with an
+/// attacked note (or its slides and hammer-ons): a note whose partial sits on a mains harmonic (E5 = 11 x 60 Hz,
+/// F4 = 7 x 50 Hz) is as periodic at the mains period as the hum for a second, and learnt under a run of such notes
+/// or under the tail of the last one (where the learning weights are highest), it stays in the waveform: once the
+/// notes are over, subtracting it leaves a ghost at their pitch, read as the note going on. A damped string dies
+/// 40 dB within this time. The hum does not change meanwhile; what was learnt before the notes still holds.
+const HUM_PAUSE_SECONDS: f32 = 0.1;
 /// After an attack, the previous pitch is held at most this long (seconds) while the new window fills.
 const ATTACK_HOLD_SECONDS: f32 = 0.030;
 
@@ -187,6 +194,10 @@ pub struct PitchTracker {
     attacked_hz: f32,
     /// Pitch of the note last heard damped (0 if it was unvoiced then), while it stays damped.
     damped_hz: Option<f32>,
+    /// Blocks since the last attack or the last block voiced with an attacked note's pitch (saturating).
+    blocks_since_note: u32,
+    /// [`HUM_PAUSE_SECONDS`] in blocks.
+    hum_pause_blocks: u32,
 }
 
 impl PitchTracker {
@@ -235,6 +246,8 @@ impl PitchTracker {
             release: ReleaseDetector::new(block_seconds),
             attacked_hz: 0.0,
             damped_hz: None,
+            blocks_since_note: u32::MAX,
+            hum_pause_blocks: (HUM_PAUSE_SECONDS / block_seconds).ceil() as u32,
         }
     }
 
@@ -264,14 +277,23 @@ impl PitchTracker {
         }
         self.decimator.flush();
         self.body_filter.flush();
+        self.hum
+            .note_sounding(self.blocks_since_note < self.hum_pause_blocks);
         self.hum.flush();
         let frame = self.decide();
         self.last = frame;
+        self.blocks_since_note =
+            if self.attack_start > 0 && frame.hz > 0.0 && self.attacked_hz > 0.0 {
+                0
+            } else {
+                self.blocks_since_note.saturating_add(1)
+            };
         frame
     }
 
     /// A new note starts with the next decimated sample.
     fn attack(&mut self) {
+        self.blocks_since_note = 0;
         self.restart_oldest();
         self.attack_start = self.plain.next_index();
         self.hold_blocks_left = self.hold_blocks;
@@ -420,6 +442,8 @@ impl PitchTracker {
     /// hammer-on); a damped string's dying tail keeps its pitch.
     fn after_damping(&mut self, level: f32) -> PitchFrame {
         let damped_hz = *self.damped_hz.get_or_insert(self.last.hz);
+        // A damped note's tail is over: read again later, its pitch is no longer exempt from the hum guard.
+        self.attacked_hz = 0.0;
         let unvoiced = PitchFrame::default();
         if level < FLOOR_MEAN_SQUARE {
             return unvoiced;

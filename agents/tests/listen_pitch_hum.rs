@@ -1,0 +1,138 @@
+//! The pitch tracker over mains hum: notes whose partials sit on a mains harmonic, repeated for seconds with no
+//! quiet moment, leave no ghost of themselves in the learnt hum (heard as the note going on once it is over), and
+//! notes heard while the hum is not learnt are still named right.
+
+use agents::listen::pitch::{PitchFrame, PitchTracker};
+use agents::listen::{BLOCK, Onset};
+use std::f32::consts::TAU;
+
+const RATE: f32 = 48_000.0;
+
+/// A small seeded generator (xorshift32) for phases.
+struct Rng(u32);
+
+impl Rng {
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0 as f32 / u32::MAX as f32
+    }
+}
+
+/// A plucked string: a decaying harmonic sum (guitar-like amplitudes, higher harmonics dying faster) with a
+/// half-millisecond attack, `seconds` long, peak about `peak`.
+fn pluck(hz: f32, seconds: f32, peak: f32, seed: u32) -> Vec<f32> {
+    let mut rng = Rng(seed);
+    let partials: Vec<(f32, f32, f32)> = (1..=16)
+        .map(|k| {
+            let k = k as f32;
+            (
+                k,
+                1.0 / k.powf(0.9) * (1.0 + 0.3 * (k * 1.3).sin()),
+                rng.next() * TAU,
+            )
+        })
+        .filter(|&(k, _, _)| k * hz < 0.45 * RATE)
+        .collect();
+    let n = (seconds * RATE) as usize;
+    let mut out: Vec<f32> = (0..n)
+        .map(|i| {
+            let t = i as f32 / RATE;
+            let attack = (i as f32 / 24.0).min(1.0);
+            partials
+                .iter()
+                .map(|&(k, a, p)| a * (TAU * k * hz * t + p).sin() * (-t * (1.5 + 0.6 * k)).exp())
+                .sum::<f32>()
+                * attack
+        })
+        .collect();
+    let max = out.iter().fold(0.0f32, |m, x| m.max(x.abs())).max(1.0e-9);
+    out.iter_mut().for_each(|x| *x *= peak / max);
+    out
+}
+
+/// `note` damped from sample `from` on, dying with a time constant of `seconds`.
+fn damped(mut note: Vec<f32>, from: usize, seconds: f32) -> Vec<f32> {
+    for (i, x) in note.iter_mut().enumerate().skip(from) {
+        *x *= (-((i - from) as f32 / RATE) / seconds).exp();
+    }
+    note
+}
+
+/// Mains hum at `mains_hz` with the harmonics 1, 2, 3 and 5 and nothing else, `rms_db` dBFS RMS.
+fn pure_hum(mains_hz: f32, rms_db: f32, samples: usize) -> Vec<f32> {
+    let partials = [
+        (1.0f32, 1.0f32, 0.0f32),
+        (2.0, 0.5, 0.3),
+        (3.0, 0.35, 1.1),
+        (5.0, 0.2, 2.0),
+    ];
+    let scale = 10.0f32.powf(rms_db / 20.0)
+        / (0.5 * partials.iter().map(|p| p.1 * p.1).sum::<f32>()).sqrt();
+    (0..samples)
+        .map(|i| {
+            let t = i as f32 / RATE;
+            scale
+                * partials
+                    .iter()
+                    .map(|&(k, a, p)| a * (TAU * k * mains_hz * t + p).sin())
+                    .sum::<f32>()
+        })
+        .collect()
+}
+
+/// Runs `signal` through a fresh tracker; `attacks` are sample indices passed as onsets.
+fn track(signal: &[f32], attacks: &[usize]) -> Vec<PitchFrame> {
+    let mut tracker = PitchTracker::new(RATE);
+    signal
+        .chunks_exact(BLOCK)
+        .enumerate()
+        .map(|(b, block)| {
+            let onset = attacks.iter().find(|&&a| a / BLOCK == b).map(|&a| Onset {
+                offset: (a % BLOCK) as u32,
+                strength: 1.0,
+            });
+            tracker.process(block, onset)
+        })
+        .collect()
+}
+
+/// One second of `mains_hz` hum alone, then `hz` picked every `step` seconds for `seconds`, each pick damped
+/// (20 ms) as the next comes, the last at the end, then hum alone; returns the signal, the attacks and the end.
+fn repeated_over_hum(
+    mains_hz: f32,
+    hz: f32,
+    step: f32,
+    seconds: f32,
+    peak: f32,
+) -> (Vec<f32>, Vec<usize>, usize) {
+    let mut signal = pure_hum(mains_hz, -40.0, ((seconds + 3.0) * RATE) as usize);
+    let (first, step) = (48_000 + 5, (step * RATE) as usize);
+    let count = (seconds * RATE) as usize / step;
+    let attacks: Vec<usize> = (0..count).map(|i| first + i * step).collect();
+    for (i, &attack) in attacks.iter().enumerate() {
+        let note = damped(pluck(hz, 1.0, peak, 40 + i as u32), step, 0.02);
+        for (x, n) in signal[attack..].iter_mut().zip(&note) {
+            *x += n;
+        }
+    }
+    (signal, attacks, first + count * step)
+}
+
+#[test]
+fn a_note_on_a_mains_harmonic_repeated_for_seconds_leaves_no_ghost_in_the_hum() {
+    // E5 (659.3 Hz) is 11 x 60 Hz and the 4th harmonic of E3; F4 (349.2 Hz) is 7 x 50 Hz. Over seconds of such
+    // notes the hum's waveform, learnt under their quiet tails, took them in; subtracting it once they were over
+    // left a ghost at their pitch, heard as the note going on.
+    for (mains, hz) in [(60.0f32, 164.81f32), (50.0, 349.23), (60.0, 659.26)] {
+        let (signal, attacks, end) = repeated_over_hum(mains, hz, 0.3, 3.0, 0.05);
+        let frames = track(&signal, &attacks);
+        let after = (end + (0.1 * RATE) as usize) / BLOCK;
+        let voiced_after = frames[after..].iter().filter(|f| f.hz > 0.0).count();
+        assert_eq!(
+            voiced_after, 0,
+            "{hz} Hz over {mains} Hz hum: blocks voiced from 100 ms after the last damping"
+        );
+    }
+}
