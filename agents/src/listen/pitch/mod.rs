@@ -133,6 +133,10 @@ const HUM_RESIDUE: f32 = 3.2e-3;
 /// notes are over, subtracting it leaves a ghost at their pitch, read as the note going on. A damped string dies
 /// 40 dB within this time. The hum does not change meanwhile; what was learnt before the notes still holds.
 const HUM_PAUSE_SECONDS: f32 = 0.1;
+/// ... but never for longer than this (seconds) after the last attack: the hum read as a note while the waveform is
+/// still unlearnt (a take that starts with notes) would otherwise keep it unlearnt for good. A note ringing longer
+/// has faded far below its attack, and is learnt with the small weight of its level.
+const HUM_PAUSE_MAX_SECONDS: f32 = 1.0;
 /// After an attack, the previous pitch is held at most this long (seconds) while the new window fills.
 const ATTACK_HOLD_SECONDS: f32 = 0.030;
 
@@ -196,8 +200,11 @@ pub struct PitchTracker {
     damped_hz: Option<f32>,
     /// Blocks since the last attack or the last block voiced with an attacked note's pitch (saturating).
     blocks_since_note: u32,
-    /// [`HUM_PAUSE_SECONDS`] in blocks.
+    /// Blocks since the last attack (saturating).
+    blocks_since_attack: u32,
+    /// [`HUM_PAUSE_SECONDS`] and [`HUM_PAUSE_MAX_SECONDS`] in blocks.
     hum_pause_blocks: u32,
+    hum_pause_max_blocks: u32,
 }
 
 impl PitchTracker {
@@ -247,7 +254,9 @@ impl PitchTracker {
             attacked_hz: 0.0,
             damped_hz: None,
             blocks_since_note: u32::MAX,
+            blocks_since_attack: u32::MAX,
             hum_pause_blocks: (HUM_PAUSE_SECONDS / block_seconds).ceil() as u32,
+            hum_pause_max_blocks: (HUM_PAUSE_MAX_SECONDS / block_seconds).ceil() as u32,
         }
     }
 
@@ -277,8 +286,11 @@ impl PitchTracker {
         }
         self.decimator.flush();
         self.body_filter.flush();
-        self.hum
-            .note_sounding(self.blocks_since_note < self.hum_pause_blocks);
+        self.hum.note_sounding(
+            self.blocks_since_note < self.hum_pause_blocks
+                && self.blocks_since_attack < self.hum_pause_max_blocks,
+        );
+        self.blocks_since_attack = self.blocks_since_attack.saturating_add(1);
         self.hum.flush();
         let frame = self.decide();
         self.last = frame;
@@ -294,6 +306,7 @@ impl PitchTracker {
     /// A new note starts with the next decimated sample.
     fn attack(&mut self) {
         self.blocks_since_note = 0;
+        self.blocks_since_attack = 0;
         self.restart_oldest();
         self.attack_start = self.plain.next_index();
         self.hold_blocks_left = self.hold_blocks;
