@@ -9,6 +9,11 @@
 
 /// Largest number of positive NSDF lobes examined.
 const MAX_LOBES: usize = 24;
+/// Samples smaller than this (-300 dBFS) are stored as zeros. A filter's tail dying away in digital silence passes
+/// through values whose products are subnormal floats, which cost the CPU a hundred times a normal multiply: a
+/// window of them made a block of the pitch tracker take 60 us instead of 5 (1 % of guitar-dev's blocks, at
+/// the ends of notes left to die into silence).
+const NEGLIGIBLE: f32 = 1.0e-15;
 
 /// One window: where it starts and its lag products.
 struct Slot {
@@ -134,6 +139,7 @@ impl LagBank {
 
     /// Appends one sample and adds its products to every window.
     pub(super) fn push(&mut self, x: f32) {
+        let x = if x.abs() < NEGLIGIBLE { 0.0 } else { x };
         if self.len == self.history.len() {
             self.compact();
         }
@@ -382,6 +388,25 @@ mod tests {
         assert!(
             (reading.period - period).abs() < 0.3 && reading.clarity > 0.95,
             "{reading:?}"
+        );
+    }
+
+    #[test]
+    fn a_tail_dying_into_digital_silence_leaves_no_subnormal_product() {
+        // a tail falling 1 dB a sample from 1e-14; the window restarts in it, where its products are subnormal
+        let tail = |i: i32| 1.0e-14 * 0.891f32.powi(i) * if i % 2 == 0 { 1.0 } else { -1.0 };
+        let mut bank = bank_with((0..100).map(tail));
+        bank.restart(0);
+        (100..300).map(tail).for_each(|x| bank.push(x));
+        let products = &bank.slots[0].products;
+        assert!(
+            products.iter().all(|p| !p.is_subnormal()),
+            "a subnormal product"
+        );
+        assert!(bank.history[..bank.len].iter().all(|x| !x.is_subnormal()));
+        assert!(
+            bank.read(0, &RULES).is_none(),
+            "a vanishing tail is no pitch"
         );
     }
 }
