@@ -2,101 +2,11 @@
 //! quiet moment, leave no ghost of themselves in the learnt hum (heard as the note going on once it is over), and
 //! notes heard while the hum is not learnt are still named right.
 
-use agents::listen::pitch::{PitchFrame, PitchTracker};
-use agents::listen::{BLOCK, Onset};
-use std::f32::consts::TAU;
+use agents::listen::BLOCK;
 
-const RATE: f32 = 48_000.0;
+mod pitch_support;
 
-/// A small seeded generator (xorshift32) for phases.
-struct Rng(u32);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        self.0 as f32 / u32::MAX as f32
-    }
-}
-
-/// A plucked string: a decaying harmonic sum (guitar-like amplitudes, higher harmonics dying faster) with a
-/// half-millisecond attack, `seconds` long, peak about `peak`.
-fn pluck(hz: f32, seconds: f32, peak: f32, seed: u32) -> Vec<f32> {
-    let mut rng = Rng(seed);
-    let partials: Vec<(f32, f32, f32)> = (1..=16)
-        .map(|k| {
-            let k = k as f32;
-            (
-                k,
-                1.0 / k.powf(0.9) * (1.0 + 0.3 * (k * 1.3).sin()),
-                rng.next() * TAU,
-            )
-        })
-        .filter(|&(k, _, _)| k * hz < 0.45 * RATE)
-        .collect();
-    let n = (seconds * RATE) as usize;
-    let mut out: Vec<f32> = (0..n)
-        .map(|i| {
-            let t = i as f32 / RATE;
-            let attack = (i as f32 / 24.0).min(1.0);
-            partials
-                .iter()
-                .map(|&(k, a, p)| a * (TAU * k * hz * t + p).sin() * (-t * (1.5 + 0.6 * k)).exp())
-                .sum::<f32>()
-                * attack
-        })
-        .collect();
-    let max = out.iter().fold(0.0f32, |m, x| m.max(x.abs())).max(1.0e-9);
-    out.iter_mut().for_each(|x| *x *= peak / max);
-    out
-}
-
-/// `note` damped from sample `from` on, dying with a time constant of `seconds`.
-fn damped(mut note: Vec<f32>, from: usize, seconds: f32) -> Vec<f32> {
-    for (i, x) in note.iter_mut().enumerate().skip(from) {
-        *x *= (-((i - from) as f32 / RATE) / seconds).exp();
-    }
-    note
-}
-
-/// Mains hum at `mains_hz` with the harmonics 1, 2, 3 and 5 and nothing else, `rms_db` dBFS RMS.
-fn pure_hum(mains_hz: f32, rms_db: f32, samples: usize) -> Vec<f32> {
-    let partials = [
-        (1.0f32, 1.0f32, 0.0f32),
-        (2.0, 0.5, 0.3),
-        (3.0, 0.35, 1.1),
-        (5.0, 0.2, 2.0),
-    ];
-    let scale = 10.0f32.powf(rms_db / 20.0)
-        / (0.5 * partials.iter().map(|p| p.1 * p.1).sum::<f32>()).sqrt();
-    (0..samples)
-        .map(|i| {
-            let t = i as f32 / RATE;
-            scale
-                * partials
-                    .iter()
-                    .map(|&(k, a, p)| a * (TAU * k * mains_hz * t + p).sin())
-                    .sum::<f32>()
-        })
-        .collect()
-}
-
-/// Runs `signal` through a fresh tracker; `attacks` are sample indices passed as onsets.
-fn track(signal: &[f32], attacks: &[usize]) -> Vec<PitchFrame> {
-    let mut tracker = PitchTracker::new(RATE);
-    signal
-        .chunks_exact(BLOCK)
-        .enumerate()
-        .map(|(b, block)| {
-            let onset = attacks.iter().find(|&&a| a / BLOCK == b).map(|&a| Onset {
-                offset: (a % BLOCK) as u32,
-                strength: 1.0,
-            });
-            tracker.process(block, onset)
-        })
-        .collect()
-}
+use pitch_support::*;
 
 /// One second of `mains_hz` hum alone, then `hz` picked every `step` seconds for `seconds`, each pick damped
 /// (20 ms) as the next comes, the last at the end, then hum alone; returns the signal, the attacks and the end.
@@ -112,7 +22,11 @@ fn repeated_over_hum(
     let count = (seconds * RATE) as usize / step;
     let attacks: Vec<usize> = (0..count).map(|i| first + i * step).collect();
     for (i, &attack) in attacks.iter().enumerate() {
-        let note = damped(pluck(hz, 1.0, peak, 40 + i as u32), step, 0.02);
+        let note = damped(
+            pluck(hz, &guitar_harmonics(), 1.0, peak, 40 + i as u32),
+            step,
+            0.02,
+        );
         for (x, n) in signal[attack..].iter_mut().zip(&note) {
             *x += n;
         }
@@ -150,6 +64,7 @@ fn notes_over_hum_from_the_first_sample_are_named_and_the_hum_after_them_is_unvo
             let note = damped(
                 pluck(
                     hz * if i % 2 == 0 { 1.0 } else { 1.5 },
+                    &guitar_harmonics(),
                     1.0,
                     0.1,
                     60 + i as u32,
