@@ -273,7 +273,7 @@ impl OnsetDetector {
                 - (-(BLOCK as f32) / (params.flux_mean_ms.max(1.0) / 1000.0 * sr)).exp(),
             recent_rises: [0.0; RISE_MEMORY],
             rise_pos: 0,
-            click: ClickWatch::new(subs_per_ms, params.splice_step_db, params.splice_post_db),
+            click: ClickWatch::from_params(subs_per_ms, &params),
             splice_within_subs: if params.splice_step_db > 0.0 {
                 (params.splice_within_ms * subs_per_ms).round() as u32
             } else {
@@ -467,7 +467,9 @@ impl OnsetDetector {
             let legato = !confirmed
                 && !fast_heard
                 && self.splice_within_subs > 0
-                && self.click.heard_splice(self.splice_within_subs);
+                && self
+                    .click
+                    .heard_splice(self.splice_within_subs, recent_rise);
             if legato {
                 frame.change = Some(onset);
             } else {

@@ -11,7 +11,18 @@
 //! first difference's energy (as the square of the frequency) by 2 dB at most, so 3 dB is the limit. The spectral
 //! flux that the new pitch makes is then a legato change, not an attack. A pitch change with no splice (the phase
 //! runs on) and a flux onset stays an onset: nothing in the energy tells it from a soft re-pick.
+//!
+//! A resampled take (a take sped up or slowed down, a converter at another rate) has passed an anti-aliasing
+//! filter, which spreads the one-sample step over a few samples: its largest sample stands 4-5 dB over the tone's
+//! peaks instead of 6-7 dB (guitar-dev two semitones up and down). A step that is only *weak* (between
+//! `weak_step_db` and `step_db`) is a splice only on stricter terms: the energy after it must not rise at all over
+//! the energy before it (a hammer-on or pull-off hands the string's energy on with a loss; a soft re-pick of the
+//! same note, whose pick click can be such a weak step, adds energy: 0.4-2.5 dB on guitar-dev's repeated notes),
+//! and no energy rise (of the pre-emphasised energy or the low band) of `weak_rise_db` may have come with the flux
+//! (a palm-muted chug adds little energy after its click, but its low band or its attack rises 1-2 dB, while the
+//! energy of a spliced legato line churns by less than 1 dB).
 
+use super::OnsetParams;
 use super::energy::SubBlockEnergy;
 
 /// Most sub-blocks kept (15 ms at 192 kHz with 16-sample sub-blocks).
@@ -31,6 +42,12 @@ pub(super) struct ClickWatch {
     /// Linear forms of the step's least height over the earlier peaks, and of the most the energy after may rise.
     step_ratio: f32,
     post_ratio: f32,
+    /// The same for a weak step (`weak_step_ratio` == `step_ratio`: no weak steps).
+    weak_step_ratio: f32,
+    weak_post_ratio: f32,
+    weak_rise_db: f32,
+    /// Whether the latest step was weak.
+    weak: bool,
     /// The latest step: mean energy of the sub-blocks before it, sum and count of the sub-blocks after it, and its
     /// age in sub-blocks (`u32::MAX`: none yet).
     before: f32,
@@ -40,10 +57,36 @@ pub(super) struct ClickWatch {
 }
 
 impl ClickWatch {
+    /// A watch for `subs_per_ms` sub-blocks per millisecond with the detector's splice settings.
+    pub(super) fn from_params(subs_per_ms: f32, params: &OnsetParams) -> Self {
+        Self::new(
+            subs_per_ms,
+            params.splice_step_db,
+            params.splice_post_db,
+            params.splice_weak_step_db,
+            params.splice_weak_post_db,
+            params.splice_weak_rise_db,
+        )
+    }
+
     /// A watch for `subs_per_ms` sub-blocks per millisecond: a step must stand `step_db` over the peaks of the last
-    /// 15 ms, and the energy of the 2 ms after it rise at most `post_db` over the mean of the 12 ms before.
-    pub(super) fn new(subs_per_ms: f32, step_db: f32, post_db: f32) -> Self {
+    /// 15 ms, and the energy of the 2 ms after it rise at most `post_db` over the mean of the 12 ms before; a weak
+    /// step, `weak_step_db` (less than `step_db`; 0: none) over those peaks, must be followed by at most
+    /// `weak_post_db`, and the flux it explains come with an energy rise under `weak_rise_db`.
+    pub(super) fn new(
+        subs_per_ms: f32,
+        step_db: f32,
+        post_db: f32,
+        weak_step_db: f32,
+        weak_post_db: f32,
+        weak_rise_db: f32,
+    ) -> Self {
         let subs = |ms: f32| ((ms * subs_per_ms).round() as usize).clamp(1, MAX_SUBS - 1);
+        let weak_db = if weak_step_db > 0.0 {
+            weak_step_db.min(step_db)
+        } else {
+            step_db
+        };
         Self {
             energies: vec![0.0; MAX_SUBS].into_boxed_slice(),
             peaks: vec![0.0; MAX_SUBS].into_boxed_slice(),
@@ -53,6 +96,10 @@ impl ClickWatch {
             after_subs: subs(2.0),
             step_ratio: 10f32.powf(step_db / 10.0),
             post_ratio: 10f32.powf(post_db / 10.0),
+            weak_step_ratio: 10f32.powf(weak_db / 10.0),
+            weak_post_ratio: 10f32.powf(weak_post_db / 10.0),
+            weak_rise_db,
+            weak: false,
             before: 0.0,
             after_sum: 0.0,
             after_count: 0,
@@ -72,7 +119,8 @@ impl ClickWatch {
         if audible && self.count >= self.peak_subs {
             let earlier_peak =
                 latest(&self.peaks, self.count, self.peak_subs).fold(0.0f32, f32::max);
-            if peak > self.step_ratio * earlier_peak {
+            if peak > self.weak_step_ratio * earlier_peak {
+                self.weak = peak <= self.step_ratio * earlier_peak;
                 self.before = latest(&self.energies, self.count, self.before_subs).sum::<f32>()
                     / self.before_subs as f32;
                 self.after_sum = 0.0;
@@ -90,11 +138,19 @@ impl ClickWatch {
     }
 
     /// Whether a step came within the last `within_subs` sub-blocks and the energy since (at least one sub-block
-    /// of it) has stayed within the post limit of the energy before it: a splice, not an attack.
-    pub(super) fn heard_splice(&self, within_subs: u32) -> bool {
+    /// of it) has stayed within the post limit of the energy before it: a splice, not an attack. `rise_db` is the
+    /// largest energy rise (dB) heard in the last blocks.
+    pub(super) fn heard_splice(&self, within_subs: u32, rise_db: f32) -> bool {
         self.age <= within_subs
             && self.after_count > 0
-            && self.after_sum / (self.after_count as f32) <= self.post_ratio * self.before
+            && (!self.weak || rise_db < self.weak_rise_db)
+            && self.after_sum / (self.after_count as f32)
+                <= self.before
+                    * if self.weak {
+                        self.weak_post_ratio
+                    } else {
+                        self.post_ratio
+                    }
     }
 }
 
@@ -129,7 +185,7 @@ mod tests {
     #[test]
     fn a_jump_in_a_ringing_tone_is_a_splice_and_a_burst_after_it_is_not() {
         for burst in [false, true] {
-            let mut watch = ClickWatch::new(3.0, 6.0, 3.0);
+            let mut watch = ClickWatch::new(3.0, 6.0, 3.0, 0.0, 0.0, 0.0);
             let splice = 16 * 60 + 10;
             let mut signal = spliced_tone(16 * 80, splice);
             if burst {
@@ -141,10 +197,10 @@ mod tests {
             for sub in emphasised.chunks(16) {
                 watch.push(&sub_block_energy(sub, 0), true);
             }
-            assert_eq!(watch.heard_splice(25), !burst, "burst {burst}");
-            assert!(!watch.heard_splice(5));
+            assert_eq!(watch.heard_splice(25, 0.0), !burst, "burst {burst}");
+            assert!(!watch.heard_splice(5, 0.0));
         }
-        let mut steady = ClickWatch::new(3.0, 6.0, 3.0);
+        let mut steady = ClickWatch::new(3.0, 6.0, 3.0, 0.0, 0.0, 0.0);
         for sub in spliced_tone(16 * 80, usize::MAX)
             .windows(2)
             .map(|w| w[1] - w[0])
@@ -153,6 +209,48 @@ mod tests {
         {
             steady.push(&sub_block_energy(sub, 0), true);
         }
-        assert!(!steady.heard_splice(80));
+        assert!(!steady.heard_splice(80, 0.0));
+    }
+
+    /// A slowly dying low tone (a free string) that jumps by `jump` from sample `splice` on, with a burst of noise
+    /// after the jump if `excited`, as the watch sees it: its first difference in sub-blocks.
+    fn watch_small_jump(watch: &mut ClickWatch, jump: f32, excited: bool) {
+        let splice = 16 * 60 + 10;
+        let signal: Vec<f32> = (0..16 * 80)
+            .map(|i| {
+                let tone = 0.01 * 0.9995f32.powi(i as i32) * (i as f32 * 0.05).sin();
+                let after = i >= splice;
+                let burst = if after && excited {
+                    0.002 * ((i * 7919 % 13) as f32 / 6.0 - 1.0)
+                } else {
+                    0.0
+                };
+                tone + if after { jump } else { 0.0 } + burst
+            })
+            .collect();
+        let emphasised: Vec<f32> = signal.windows(2).map(|w| w[1] - w[0]).collect();
+        for sub in emphasised.chunks(16) {
+            watch.push(&sub_block_energy(sub, 0), true);
+        }
+    }
+
+    #[test]
+    fn a_weak_step_is_a_splice_only_when_nothing_excited_the_string() {
+        // a step 5 dB over the tone's largest first difference (5e-4): what a resampler leaves of a splice
+        let jump = 5e-4 * 10f32.powf(5.0 / 20.0);
+        let mut strong_only = ClickWatch::new(3.0, 6.0, 3.0, 0.0, 0.0, 0.0);
+        watch_small_jump(&mut strong_only, jump, false);
+        assert!(!strong_only.heard_splice(25, 0.0));
+        let mut weak = ClickWatch::new(3.0, 6.0, 3.0, 4.0, 0.0, 1.0);
+        watch_small_jump(&mut weak, jump, false);
+        assert!(weak.heard_splice(25, 0.0));
+        assert!(!weak.heard_splice(25, 1.5), "an energy rise came with it");
+        let mut excited = ClickWatch::new(3.0, 6.0, 3.0, 4.0, 0.0, 1.0);
+        watch_small_jump(&mut excited, jump, true);
+        assert!(!excited.heard_splice(25, 0.0), "energy rose after the step");
+        // a step under the weak threshold is no splice at all
+        let mut tiny = ClickWatch::new(3.0, 6.0, 3.0, 4.0, 0.0, 1.0);
+        watch_small_jump(&mut tiny, 5e-4 * 10f32.powf(2.0 / 20.0), false);
+        assert!(!tiny.heard_splice(25, 0.0));
     }
 }

@@ -102,6 +102,15 @@ pub struct OnsetParams {
     pub splice_step_db: f32,
     pub splice_post_db: f32,
     pub splice_within_ms: f32,
+    /// A step only this far (dB) over the peaks before it (0: off), less than `splice_step_db`, is a splice too when
+    /// the energy after it rises at most `splice_weak_post_db`: a resampled take's anti-aliasing filter spreads a
+    /// splice's one-sample step (guitar-dev two semitones up and down: 4-5 dB instead of 6-7), while a soft re-pick
+    /// of the same note, whose click can be as weak, adds energy (0.4-2.5 dB on guitar-dev's f1); nor may an energy
+    /// rise of `splice_weak_rise_db` (pre-emphasised or low band) have come with the flux (a palm-muted chug: 1.7 dB;
+    /// a spliced legato line's energy churns by less than 1 dB).
+    pub splice_weak_step_db: f32,
+    pub splice_weak_post_db: f32,
+    pub splice_weak_rise_db: f32,
     /// A sub-block whose pre-emphasised energy is this far (dB) below its background is a collapse (a cut to
     /// digital silence, a dropout; 0: off): no music falls that fast (a damped string loses 6 dB in 20 ms, and the
     /// deepest dip of a pure E2 sine's first difference in a sub-block is 29 dB below its peak), and while a
@@ -151,6 +160,9 @@ impl Default for OnsetParams {
             splice_step_db: 6.0,
             splice_post_db: 3.0,
             splice_within_ms: 15.0,
+            splice_weak_step_db: 4.0,
+            splice_weak_post_db: 0.0,
+            splice_weak_rise_db: 1.0,
             collapse_db: 40.0,
         }
     }
