@@ -7,66 +7,100 @@
 //! clearly again, or when it stops falling: a damped string dies away, so a level that holds is a note still
 //! sounding (a soft note picked just as a loud one was damped). Notes that ring on are then voiced as long as
 //! they are heard, however far they have faded from their attack.
+//!
+//! In a room the damping is heard less steeply: the room goes on sounding the note it was fed, a few dB under the
+//! direct sound, and its tail dies at 60 dB per reverberation time (120 dB/s in a small room of 0.5 s). Over
+//! 50 ms the level then falls by the step of the direct sound's end plus a little, short of [`FALL_DB`]; over a
+//! longer span it falls by that step and most of [`LONG_FALL_DB`] more, far faster than any free string. A tone's
+//! reverberation also fades unevenly (the reflections beat), so the level of a damped note's room tail may hold
+//! for a moment, ending the damping; the tail then falls on at the room's rate ([`FALL_ON_DB`]), which damps the
+//! note again, and this second damping only ends when the level holds over the longer span.
 
 /// Span (seconds) over which a damping's fall is measured.
 const FALL_SECONDS: f32 = 0.05;
 /// A fall of this much (dB) over [`FALL_SECONDS`] is a damping: a free string falls at most about half as fast.
 const FALL_DB: f32 = 12.0;
+/// Longer span (seconds) over which a damping heard in a room is measured ...
+const LONG_FALL_SECONDS: f32 = 0.1;
+/// ... and the fall (dB) over it that is a damping (160 dB/s): a free string loses a few dB in this time, a
+/// string damped in a room the step of its direct sound's end (several dB) and the room's tail's fall.
+const LONG_FALL_DB: f32 = 16.0;
+/// Fall (dB) over [`LONG_FALL_SECONDS`] that is still the damping of a note heard damped whose level then held for
+/// a moment (90 dB/s, a room of up to 0.65 s): a tone's reverberation fades unevenly, holding or swelling for tens
+/// of milliseconds as the room's reflections beat, then falls on. A free string falls a few dB in this time.
+const FALL_ON_DB: f32 = 9.0;
 /// A rise of this much (dB) above the lowest level since the damping is a new note.
 const RISE_DB: f32 = 10.0;
 /// Span (seconds) over which a level that has stopped falling is measured ...
 const HOLD_SECONDS: f32 = 0.02;
 /// ... and the most it may fall (dB) over that span to count as holding; a damped string falls about 6 dB.
 const HOLD_DB: f32 = 1.5;
-/// Largest ring of block levels kept (more than [`FALL_SECONDS`] at any usual block size).
-const MAX_SPAN_BLOCKS: usize = 64;
+/// Largest ring of block levels kept (more than [`LONG_FALL_SECONDS`] at any usual block size).
+const MAX_SPAN_BLOCKS: usize = 128;
 
 /// Tells a damped note from a ringing one by how fast its level falls.
 pub(super) struct ReleaseDetector {
-    /// Mean-square level at the end of each of the last `span` blocks; `next` is overwritten first.
+    /// Mean-square level at the end of each of the last `long_span` blocks; `next` is overwritten first.
     levels: [f32; MAX_SPAN_BLOCKS],
-    /// Blocks in [`FALL_SECONDS`], and in [`HOLD_SECONDS`] (less than `span`).
+    /// Blocks in [`LONG_FALL_SECONDS`], in [`FALL_SECONDS`] (less than `long_span`), and in [`HOLD_SECONDS`]
+    /// (at most `long_span`).
+    long_span: usize,
     span: usize,
     hold_span: usize,
-    /// Next slot of `levels` to write: the level `span` blocks ago once the ring is full.
+    /// Next slot of `levels` to write: the level `long_span` blocks ago once the ring is full.
     next: usize,
-    /// Blocks written since the last attack, up to `span`.
+    /// Blocks written since the last attack, up to `long_span`.
     filled: usize,
-    /// Power ratios of [`FALL_DB`], [`RISE_DB`] and [`HOLD_DB`].
+    /// Power ratios of [`FALL_DB`], [`LONG_FALL_DB`], [`RISE_DB`] and [`HOLD_DB`].
     fall_ratio: f32,
+    long_fall_ratio: f32,
     rise_ratio: f32,
     hold_ratio: f32,
     /// While damped, the lowest level since the damping was heard.
     damped_low: Option<f32>,
+    /// The note was heard damped and its level then held, with no attack, rise or new note since.
+    held_after_damping: bool,
+    /// Power ratio of [`FALL_ON_DB`], and of the fall over [`LONG_FALL_SECONDS`] at the rate of [`HOLD_DB`] in
+    /// [`HOLD_SECONDS`] (below which a note damped again as it fell on holds).
+    fall_on_ratio: f32,
+    fall_on_hold_ratio: f32,
 }
 
 impl ReleaseDetector {
     /// For blocks of `block_seconds`.
     pub(super) fn new(block_seconds: f32) -> Self {
         let blocks = |seconds: f32| (seconds / block_seconds.max(1.0e-5)).round() as usize;
-        let span = blocks(FALL_SECONDS).clamp(2, MAX_SPAN_BLOCKS);
+        let long_span = blocks(LONG_FALL_SECONDS).clamp(3, MAX_SPAN_BLOCKS);
+        let span = blocks(FALL_SECONDS).clamp(2, long_span - 1);
         Self {
             levels: [0.0; MAX_SPAN_BLOCKS],
+            long_span,
             span,
-            hold_span: blocks(HOLD_SECONDS).clamp(1, span - 1),
+            hold_span: blocks(HOLD_SECONDS).clamp(1, long_span),
             next: 0,
             filled: 0,
             fall_ratio: 10.0f32.powf(-FALL_DB / 10.0),
+            long_fall_ratio: 10.0f32.powf(-LONG_FALL_DB / 10.0),
             rise_ratio: 10.0f32.powf(RISE_DB / 10.0),
             hold_ratio: 10.0f32.powf(-HOLD_DB / 10.0),
             damped_low: None,
+            held_after_damping: false,
+            fall_on_ratio: 10.0f32.powf(-FALL_ON_DB / 10.0),
+            fall_on_hold_ratio: 10.0f32.powf(-HOLD_DB * LONG_FALL_SECONDS / HOLD_SECONDS / 10.0),
         }
     }
 
     /// A note was attacked: the damping, and the levels before the attack, are forgotten.
     pub(super) fn attack(&mut self) {
         self.damped_low = None;
+        self.held_after_damping = false;
         self.filled = 0;
     }
 
     /// A new note was heard without an attack: the damping is over.
     pub(super) fn new_note(&mut self) {
         self.damped_low = None;
+        self.held_after_damping = false;
     }
 
     /// Takes the level (mean square) at the end of a block; returns whether the note sounding has been damped.
@@ -76,23 +110,41 @@ impl ReleaseDetector {
         } else {
             0.0
         };
-        let span_ago = self.levels.get(self.next).copied().unwrap_or(0.0);
-        let hold_ago = self
-            .levels
-            .get((self.next + self.span - self.hold_span) % self.span)
-            .copied()
-            .unwrap_or(0.0);
+        let ago = |blocks: usize| {
+            let slot = (self.next + self.long_span - blocks) % self.long_span;
+            self.levels.get(slot).copied().unwrap_or(0.0)
+        };
+        let long_span_ago = ago(self.long_span);
+        let span_ago = ago(self.span);
+        let hold_ago = ago(self.hold_span);
         if let Some(slot) = self.levels.get_mut(self.next) {
             *slot = level;
         }
-        self.next = (self.next + 1) % self.span;
-        self.filled = (self.filled + 1).min(self.span);
+        self.next = (self.next + 1) % self.long_span;
+        self.filled = (self.filled + 1).min(self.long_span);
+        let long_ratio = if self.held_after_damping {
+            self.fall_on_ratio
+        } else {
+            self.long_fall_ratio
+        };
+        let falling_fast = (self.filled >= self.span && level < self.fall_ratio * span_ago)
+            || (self.filled == self.long_span && level < long_ratio * long_span_ago);
+        // A note damped again as it fell on holds only if its level holds over the longer span: it has already
+        // been heard holding for a moment that was the room's unevenness.
+        let holding = if self.held_after_damping {
+            level >= self.fall_on_hold_ratio * long_span_ago
+        } else {
+            level >= self.hold_ratio * hold_ago
+        };
         self.damped_low = match self.damped_low {
-            Some(low) if level > self.rise_ratio * low || level >= self.hold_ratio * hold_ago => {
+            Some(low) if level > self.rise_ratio * low || holding => {
+                // The fall just judged is over and is not judged again; a level that merely held may fall on.
+                self.held_after_damping = level <= self.rise_ratio * low;
+                self.filled = 0;
                 None
             }
             Some(low) => Some(low.min(level)),
-            None if self.filled == self.span && level < self.fall_ratio * span_ago => Some(level),
+            None if falling_fast => Some(level),
             None => None,
         };
         self.damped_low.is_some()
