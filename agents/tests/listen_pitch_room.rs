@@ -77,8 +77,8 @@ fn a_note_damped_in_a_room_is_unvoiced_while_the_room_still_sounds_it() {
     }
     let total: usize = voiced_after.iter().sum();
     // Before the longer fall was heard (a room's damping falls about 10 dB in 50 ms, short of a dry damping's 12),
-    // these five tails kept 361 blocks voiced; now 240, most of them in the 100 ms before the room's tail, having
-    // held for a moment, is heard falling on.
+    // these five tails kept 361 blocks voiced; now 243, most of them before the room's tail, having held for a
+    // moment, is heard falling on.
     assert!(
         total <= 300,
         "blocks voiced from 150 ms after the damping, per note: {voiced_after:?}"

@@ -13,8 +13,8 @@
 //! 50 ms the level then falls by the step of the direct sound's end plus a little, short of [`FALL_DB`]; over a
 //! longer span it falls by that step and most of [`LONG_FALL_DB`] more, far faster than any free string. A tone's
 //! reverberation also fades unevenly (the reflections beat), so the level of a damped note's room tail may hold
-//! for a moment, ending the damping; the tail then falls on at the room's rate ([`FALL_ON_DB`]), which damps the
-//! note again, and this second damping only ends when the level holds over the longer span.
+//! for a moment, ending the damping; the tail then falls on at the room's rate ([`FALL_ON_DB`] over 100 ms, or
+//! half of it over 50 ms), which damps the note again, and this second damping only ends when the level holds over the longer span.
 
 /// Span (seconds) over which a damping's fall is measured.
 const FALL_SECONDS: f32 = 0.05;
@@ -60,10 +60,12 @@ pub(super) struct ReleaseDetector {
     damped_low: Option<f32>,
     /// The note was heard damped and its level then held, with no attack, rise or new note since.
     held_after_damping: bool,
-    /// Power ratio of [`FALL_ON_DB`], and of the fall over [`LONG_FALL_SECONDS`] at the rate of [`HOLD_DB`] in
-    /// [`HOLD_SECONDS`] (below which a note damped again as it fell on holds).
+    /// Power ratio of [`FALL_ON_DB`], of the fall over [`LONG_FALL_SECONDS`] at the rate of [`HOLD_DB`] in
+    /// [`HOLD_SECONDS`] (below which a note damped again as it fell on holds), and of the fall over
+    /// [`FALL_SECONDS`] at the rate of [`FALL_ON_DB`] (the same fall on, heard sooner).
     fall_on_ratio: f32,
     fall_on_hold_ratio: f32,
+    fall_on_half_ratio: f32,
 }
 
 impl ReleaseDetector {
@@ -86,6 +88,7 @@ impl ReleaseDetector {
             damped_low: None,
             held_after_damping: false,
             fall_on_ratio: 10.0f32.powf(-FALL_ON_DB / 10.0),
+            fall_on_half_ratio: 10.0f32.powf(-FALL_ON_DB * FALL_SECONDS / LONG_FALL_SECONDS / 10.0),
             fall_on_hold_ratio: 10.0f32.powf(-HOLD_DB * LONG_FALL_SECONDS / HOLD_SECONDS / 10.0),
         }
     }
@@ -128,7 +131,10 @@ impl ReleaseDetector {
             self.long_fall_ratio
         };
         let falling_fast = (self.filled >= self.span && level < self.fall_ratio * span_ago)
-            || (self.filled == self.long_span && level < long_ratio * long_span_ago);
+            || (self.filled == self.long_span && level < long_ratio * long_span_ago)
+            || (self.held_after_damping
+                && self.filled >= self.span
+                && level < self.fall_on_half_ratio * span_ago);
         // A note damped again as it fell on holds only if its level holds over the longer span: it has already
         // been heard holding for a moment that was the room's unevenness.
         let holding = if self.held_after_damping {
