@@ -366,6 +366,15 @@ mod tests {
     use super::super::history::{OnsetHistory, PastOnset};
     use super::*;
 
+    /// Onsets of equal weight at `times` (ascending).
+    fn history_of(times: impl IntoIterator<Item = f64>) -> OnsetHistory {
+        let mut history = OnsetHistory::new();
+        for time in times {
+            history.push(PastOnset { time, weight: 1.0 });
+        }
+        history
+    }
+
     #[test]
     fn an_onset_off_the_rhythm_is_a_tempo_step_only_after_played_beats_of_the_new_grid() {
         // Sixteenths at 132 bpm, then the off-beat eighth heard 38 ms late (clipping or a room can delay a
@@ -374,19 +383,13 @@ mod tests {
         // hit window of it.
         let params = BeatParams::default();
         let period = 60.0 / 132.0;
-        let mut history = OnsetHistory::new();
-        for k in 0..34 {
-            history.push(PastOnset {
-                time: 1.0 + k as f64 * 0.25 * period,
-                weight: 1.0,
-            });
-        }
         let change = 1.0 + 24.0 * 0.25 * period;
         let newest = change + 2.5 * period + 0.038;
-        history.push(PastOnset {
-            time: newest,
-            weight: 1.0,
-        });
+        let history = history_of(
+            (0..34)
+                .map(|k| 1.0 + k as f64 * 0.25 * period)
+                .chain([newest]),
+        );
         let mut evidence = Evidence::new();
         evidence.gather(&history, newest, &params);
         let model = Model::plain(Grid {
@@ -400,24 +403,14 @@ mod tests {
         assert!(step_point(&model, &faster, &evidence, &params).is_none());
         // Eighths, then from a beat on the beats of a grid 10 % faster: its third beat is off the beats and
         // halves played before, and its first two were played; that is a step.
-        let mut history = OnsetHistory::new();
-        for k in 0..27 {
-            history.push(PastOnset {
-                time: 1.0 + k as f64 * 0.5 * period,
-                weight: 1.0,
-            });
-        }
+        let eighths = || (0..27).map(|k| 1.0 + k as f64 * 0.5 * period);
         let change = 1.0 + 26.0 * 0.5 * period;
         let faster = Grid {
             period: 0.9 * period,
             anchor: change,
         };
-        for k in 1..=3 {
-            history.push(PastOnset {
-                time: change + k as f64 * faster.period,
-                weight: 1.0,
-            });
-        }
+        let history =
+            history_of(eighths().chain((1..=3).map(|k| change + k as f64 * faster.period)));
         let newest = change + 3.0 * faster.period;
         evidence.gather(&history, newest, &params);
         assert_eq!(
@@ -425,17 +418,7 @@ mod tests {
             Some(change)
         );
         // Without the first two, the third alone (after a rest) is a guess from one interval, no step.
-        let mut history = OnsetHistory::new();
-        for k in 0..27 {
-            history.push(PastOnset {
-                time: 1.0 + k as f64 * 0.5 * period,
-                weight: 1.0,
-            });
-        }
-        history.push(PastOnset {
-            time: newest,
-            weight: 1.0,
-        });
+        let history = history_of(eighths().chain([newest]));
         evidence.gather(&history, newest, &params);
         assert!(step_point(&model, &faster, &evidence, &params).is_none());
     }
