@@ -196,6 +196,67 @@ fn offline_analysis_reports_what_the_server_reports_to_the_block() {
 }
 
 #[test]
+fn a_take_recorded_at_96_khz_is_heard_on_the_server_as_offline_each_pluck_once() {
+    // The take's samples declared at 96 kHz: plucks an octave higher at half the times. The server renders at the
+    // take's rate and PerfListen hears it decimated to 48 kHz (agents/src/listen/onset/rate.rs).
+    const RATE: u32 = 2 * SR;
+    let dir = scratch("control_analyze_96k");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: RATE,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = hound::WavWriter::create(dir.join("take96.wav"), spec).unwrap();
+    take().iter().for_each(|&x| writer.write_sample(x).unwrap());
+    writer.finalize().unwrap();
+    let (ok, stderr) = performia(
+        &dir,
+        &[
+            "analyze",
+            "take96.wav",
+            "-o",
+            "served.json",
+            "--extensions",
+            ext(),
+        ],
+    );
+    assert!(ok, "performia analyze at 96 kHz failed:\n{stderr}");
+    let (ok, stderr) = performia(
+        &dir,
+        &["analyze", "take96.wav", "-o", "offline.json", "--offline"],
+    );
+    assert!(
+        ok,
+        "performia analyze --offline at 96 kHz failed:\n{stderr}"
+    );
+    let (served, offline) = (
+        read_json(&dir.join("served.json")),
+        read_json(&dir.join("offline.json")),
+    );
+    for key in ["onsets", "pitch", "chords", "beats"] {
+        assert_eq!(offline[key], served[key], "{key} differ at 96 kHz");
+    }
+    let onsets = times(&served, "onsets");
+    for (start, hz) in &PLUCKS[1..] {
+        let at = *start as f64 / f64::from(RATE);
+        let heard = onsets
+            .iter()
+            .filter(|&&t| (0.0..=0.004).contains(&(t - at)))
+            .count();
+        assert_eq!(heard, 1, "pluck at {at} s: onsets {onsets:?}");
+        let pitch = pitch_at(&served, at + 0.075);
+        let cents = 1200.0 * (pitch / f64::from(2.0 * hz)).log2();
+        assert!(
+            cents.abs() < 30.0,
+            "pluck of {} Hz at {at} s: heard {pitch} Hz",
+            2.0 * hz
+        );
+    }
+    assert!(onsets.len() <= PLUCKS.len(), "stray onsets: {onsets:?}");
+}
+
+#[test]
 fn compare_sc_writes_supercollider_detections_beside_ours_for_every_take() {
     let dir = scratch("control_analyze_compare_sc");
     let samples = take();

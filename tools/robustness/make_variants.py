@@ -11,7 +11,8 @@ variant changes one thing, so a drop in a score names its cause:
     hot     +14 dB into tanh clipping                           flat32  tuned to A = 432 Hz (played 1.7 % slower)
     up2     two semitones up, 12 % faster (other keys, 79-175 bpm on guitar-dev)
     down2   two semitones down, 11 % slower (the low string at D2, 62-139 bpm)
-Additive variants keep the ground truth; the speed variants scale its times and tempi and transpose its notes and
+    sr44    the same take at 44.1 kHz                           sr96    the same take at 96 kHz
+Additive and rate variants keep the ground truth; the speed variants scale its times and tempi and transpose its notes and
 chords. Needs numpy only; seeded, so every run writes the same files.
 """
 import glob
@@ -74,6 +75,7 @@ ADDITIVE = {
     "hot": lambda x, sr, rng: np.tanh(x * 10 ** (14 / 20)) * 0.9,
 }
 SPEED = {"flat32": -0.32, "up2": 2.0, "down2": -2.0}  # semitones
+RATE = {"sr44": 44100, "sr96": 96000}  # Hz
 
 
 def resample(x, ratio):
@@ -116,10 +118,11 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     corpus, out = sys.argv[1], sys.argv[2]
-    chosen = sys.argv[3:] or [*ADDITIVE, *SPEED]
-    unknown = [v for v in chosen if v not in ADDITIVE and v not in SPEED]
+    known = [*ADDITIVE, *SPEED, *RATE]
+    chosen = sys.argv[3:] or known
+    unknown = [v for v in chosen if v not in known]
     if unknown:
-        sys.exit(f"unknown variant {', '.join(unknown)}; choose from {', '.join([*ADDITIVE, *SPEED])}")
+        sys.exit(f"unknown variant {', '.join(unknown)}; choose from {', '.join(known)}")
     takes = sorted(glob.glob(os.path.join(corpus, "*.wav")))
     if not takes:
         sys.exit(f"{corpus}: no WAV files; give guitar-dev's folder")
@@ -133,6 +136,8 @@ def main():
                 truth = json.load(f)
             if variant in ADDITIVE:
                 x = ADDITIVE[variant](x, sr, rng)
+            elif variant in RATE:
+                x, sr = resample(x, RATE[variant] / sr), RATE[variant]
             else:
                 semitones = SPEED[variant]
                 ratio = 2 ** (-semitones / 12)

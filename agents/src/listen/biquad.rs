@@ -3,7 +3,13 @@
 use core::f32::consts::PI;
 
 /// Filter states smaller than this are set to zero, so decaying tails never reach denormal numbers.
-const DENORMAL_FLOOR: f32 = 1.0e-20;
+pub(crate) const DENORMAL_FLOOR: f32 = 1.0e-20;
+
+/// Quality factors of the two sections of a 4th-order Butterworth filter.
+pub(crate) const BUTTERWORTH4_Q: [f32; 2] = [0.541_196, 1.306_563];
+/// Quality factors of the three sections of a 6th-order Butterworth filter.
+pub(crate) const BUTTERWORTH6_Q: [f32; 3] =
+    [0.517_638, core::f32::consts::FRAC_1_SQRT_2, 1.931_852];
 
 /// One second-order section in transposed direct form II.
 #[derive(Clone, Copy, Debug, Default)]
@@ -68,6 +74,7 @@ impl Biquad {
     }
 }
 
-fn is_live(state: f32) -> bool {
+/// A filter state worth keeping: finite and not vanishingly small.
+pub(crate) fn is_live(state: f32) -> bool {
     state.is_finite() && state.abs() >= DENORMAL_FLOOR
 }

@@ -54,6 +54,9 @@
 //! A broken sample (NaN, infinity, or far beyond full scale) holds the last good one: read as silence, a lone NaN
 //! in a ringing note would be a click, which is an attack.
 //!
+//! Rates above 50 kHz (88.2 to 192 kHz) are heard decimated to 44.1 or 48 kHz, the rates all the settings above
+//! are tuned at (`onset/rate.rs`).
+//!
 //! Thresholds in the spirit of aubio's peak picker (`src/onset/peakpicker.c`: a threshold over a local median/
 //! mean, a silence gate and a minimum inter-onset interval) and SuperCollider's OnsetsDS (`server/plugins/
 //! onsetsds.c`: a relaxing adaptive whitening and a median threshold), but on a time-domain envelope so the
@@ -69,11 +72,13 @@ mod click;
 mod energy;
 mod flux;
 mod params;
+mod rate;
 
 use click::ClickWatch;
 use energy::{EnergyTrack, mean_energy, sub_block_energy};
-use flux::{FluxView, fast_ln};
+use flux::FluxView;
 pub use params::OnsetParams;
+use rate::{RateFront, hold_broken};
 
 /// Samples per sub-block: the time resolution of the energy envelope.
 const SUB: usize = 16;
@@ -113,6 +118,8 @@ pub struct OnsetFrame {
 /// Per-block onset detector.
 pub struct OnsetDetector {
     params: OnsetParams,
+    /// Brings high sample rates down to the one the detector runs at.
+    rate: RateFront,
     /// Last low-passed sample of the previous block, for the first difference.
     previous_sample: f32,
     /// Last finite input sample, which stands in for non-finite ones.
@@ -186,6 +193,7 @@ impl OnsetDetector {
         } else {
             48_000.0
         };
+        let (rate, sr) = RateFront::new(sr);
         let subs_per_ms = sr / 1000.0 / SUB as f32;
         let db = |d: f32| 10f32.powf(d / 10.0);
         let smooth_coef = 1.0 - (-1.0 / (5.0 * subs_per_ms)).exp();
@@ -200,6 +208,7 @@ impl OnsetDetector {
         let bins = (last_bin - first_bin).min(MAX_BINS);
         Self {
             params,
+            rate,
             previous_sample: 0.0,
             last_input: 0.0,
             lowpass: 0.0,
@@ -291,6 +300,30 @@ impl OnsetDetector {
     /// samples are used). Never allocates; a broken sample (non-finite or
     /// beyond 8 times full scale) holds the last good one.
     pub fn process(&mut self, block: &[f32]) -> OnsetFrame {
+        if self.rate.passes_through() {
+            return self.process_native(block);
+        }
+        let mut input = [0.0; BLOCK];
+        let n = block.len().min(BLOCK);
+        for (x, &raw) in input.iter_mut().zip(block) {
+            *x = hold_broken(raw, &mut self.last_input);
+        }
+        let Some((native, before)) = self.rate.push(&input[..n]) else {
+            return OnsetFrame {
+                odf: self.rate.held_odf,
+                ..OnsetFrame::default()
+            };
+        };
+        let mut frame = self.process_native(&native);
+        for onset in [&mut frame.onset, &mut frame.change].into_iter().flatten() {
+            onset.offset = self.rate.input_offset(onset.offset, before);
+        }
+        self.rate.held_odf = frame.odf;
+        frame
+    }
+
+    /// [`process`](Self::process) at the native rate.
+    fn process_native(&mut self, block: &[f32]) -> OnsetFrame {
         let n = block.len().min(BLOCK);
         self.recent.copy_within(n.., 0);
         let recent_start = FRAME - n;
@@ -302,14 +335,7 @@ impl OnsetDetector {
             .zip(self.recent[recent_start..].iter_mut())
             .zip(block.iter())
         {
-            // A broken sample (non-finite, or beyond 8 times full scale) holds the last good one: a lone NaN read as
-            // silence would be a click, an attack.
-            let x = if x.is_finite() && x.abs() <= 8.0 {
-                x
-            } else {
-                self.last_input
-            };
-            self.last_input = x;
+            let x = hold_broken(x, &mut self.last_input);
             *r = x;
             self.lowpass += self.lowpass_coef * (x - self.lowpass);
             // flush to zero: a decaying low-pass state must never turn denormal
@@ -477,109 +503,6 @@ impl OnsetDetector {
             }
         }
         frame
-    }
-
-    /// Spectral flux (finite, >= 0) of a view's newest frame against its frame `flux_lag` blocks older, and the
-    /// view's running mean of the flux before and after this block's flux enters it.
-    fn flux_of(&mut self, fast: bool) -> (f32, f32, f32) {
-        let flux = self.spectral_flux(fast);
-        let flux = if flux.is_finite() { flux.max(0.0) } else { 0.0 };
-        let params = &self.params;
-        let view = if fast {
-            match self.fast.as_mut() {
-                Some(view) => view,
-                None => return (0.0, 0.0, 0.0),
-            }
-        } else {
-            &mut self.main
-        };
-        let mean = view.flux_mean;
-        let mut mean_input = if params.flux_mean_cap > 0.0 {
-            flux.min(params.flux_mean_cap * params.flux_threshold)
-        } else {
-            flux
-        };
-        if params.flux_mean_clip > 0.0 {
-            mean_input =
-                mean_input.min((params.flux_mean_clip * mean).max(0.25 * params.flux_threshold));
-        }
-        view.flux_mean += self.flux_mean_coef * (mean_input - view.flux_mean);
-        (flux, mean, view.flux_mean)
-    }
-
-    /// Spectral flux of a view's newest frame against the one `flux_lag` blocks older.
-    fn spectral_flux(&mut self, fast: bool) -> f32 {
-        let view = if fast {
-            match self.fast.as_mut() {
-                Some(view) => view,
-                None => return 0.0,
-            }
-        } else {
-            &mut self.main
-        };
-        for ((input, &x), &w) in self
-            .fft_input
-            .iter_mut()
-            .zip(self.recent.iter())
-            .zip(view.window.iter())
-        {
-            *input = x * w;
-        }
-        if self
-            .fft
-            .process_with_scratch(
-                &mut self.fft_input,
-                &mut self.fft_output,
-                &mut self.fft_scratch,
-            )
-            .is_err()
-        {
-            return 0.0;
-        }
-        // Spectra are stored as log magnitudes over an absolute floor (-102 dB re a full-scale sine's bin, it
-        // keeps digital silence from magnifying dither); the working floor is applied when two frames are
-        // compared, the same for both: the noise floor's magnitude times a margin (hiss makes no flux) or a fixed
-        // range below the loudest bin heard lately (detail far below the music, such as the faint glitch of a
-        // slide, makes no flux either).
-        const ABSOLUTE_FLOOR: f32 = 1e-3;
-        let inv_absolute_sq = 1.0 / (ABSOLUTE_FLOOR * ABSOLUTE_FLOOR);
-        let row = self.spectrum_pos * MAX_BINS;
-        let bins = self.bins;
-        let mut loudest = 0.0f32;
-        if let (Some(current), Some(output)) = (
-            view.spectra.get_mut(row..row + bins),
-            self.fft_output.get(self.first_bin..self.first_bin + bins),
-        ) {
-            for (s, c) in current.iter_mut().zip(output.iter()) {
-                *s = 0.5 * fast_ln(1.0 + c.norm_sqr() * inv_absolute_sq);
-                loudest = loudest.max(*s);
-            }
-        }
-        view.level_reference = loudest.max(view.level_reference - self.level_release);
-        let noise_magnitude = self.broadband.noise_floor().sqrt()
-            * self.noise_bin_scale
-            * self.params.flux_floor_over_noise;
-        let noise_floor = 0.5 * fast_ln(1.0 + noise_magnitude * noise_magnitude * inv_absolute_sq);
-        let floor = noise_floor.max(view.level_reference - self.range);
-        let reference_pos = (self.spectrum_pos + FLUX_FRAMES - self.flux_lag) % FLUX_FRAMES;
-        let reference_row = reference_pos * MAX_BINS;
-        let mut flux = 0.0;
-        if let (Some(current), Some(reference)) = (
-            view.spectra.get(row..row + bins),
-            view.spectra.get(reference_row..reference_row + bins),
-        ) {
-            let reach = self.params.flux_neighbours.clamp(1, 4);
-            // each bin against the loudest of its neighbourhood in the reference frame
-            for (&now, near) in current
-                .iter()
-                .skip(reach)
-                .zip(reference.windows(2 * reach + 1))
-            {
-                let r = near.iter().fold(floor, |a, &b| a.max(b));
-                flux += (now.max(floor) - r).max(0.0);
-            }
-        }
-        flux
     }
 
     /// The first sample of the sub-block starting at `start` (or of the one before it, if it is in this block)

@@ -30,23 +30,47 @@ pub fn add_pluck(
     vibrato_cents: f32,
     seed: u32,
 ) {
+    add_pluck_at(SR, signal, start, hz, peak, decay_s, vibrato_cents, seed);
+}
+
+/// [`add_pluck`] for a signal sampled at `sr`. The pick noise is the same at every rate: 2 ms of the 48 kHz noise,
+/// interpolated, so a higher rate adds no energy above 24 kHz (a recording at 96 kHz of a real pick has next to none).
+#[allow(dead_code, clippy::too_many_arguments)]
+pub fn add_pluck_at(
+    sr: f32,
+    signal: &mut [f32],
+    start: usize,
+    hz: f32,
+    peak: f32,
+    decay_s: f32,
+    vibrato_cents: f32,
+    seed: u32,
+) {
+    let noise_samples = (0.002 * sr) as usize;
     let mut noise = Noise(seed | 1);
+    // the two 48 kHz noise values around the current sample, and the 48 kHz index of the first
+    let (mut before, mut after, mut index) = (0.0, noise.next(), -1i64);
     let mut phases = [0.0f32; 12];
     for (k, p) in phases.iter_mut().enumerate() {
         *p = (k as f32 * 1.7 + seed as f32 * 0.3) % TAU;
     }
     let norm = peak / 2.5;
     for (i, s) in signal.iter_mut().skip(start).enumerate() {
-        let t = i as f32 / SR;
+        let t = i as f32 / sr;
         let bend = 2f32.powf(vibrato_cents / 1200.0 * (TAU * 5.0 * t).sin());
         let mut v = 0.0;
         for (k, p) in phases.iter_mut().enumerate() {
             let harmonic = (k + 1) as f32;
-            *p += TAU * hz * harmonic * bend / SR;
+            *p += TAU * hz * harmonic * bend / sr;
             v += p.cos() / harmonic * (-t * harmonic.sqrt() / decay_s).exp();
         }
-        if i < 96 {
-            v += 0.5 * noise.next() * (1.0 - i as f32 / 96.0);
+        if i < noise_samples {
+            let at = i as f32 * SR / sr;
+            while index < at as i64 {
+                (before, after, index) = (after, noise.next(), index + 1);
+            }
+            let pick = before + (after - before) * at.fract();
+            v += 0.5 * pick * (1.0 - i as f32 / noise_samples as f32);
         }
         *s += norm * v;
     }

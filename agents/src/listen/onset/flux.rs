@@ -1,6 +1,6 @@
 //! The spectral view of the onset detector: windows, past spectra, flux state, and a fast logarithm.
 
-use super::{FLUX_FRAMES, FRAME, MAX_BINS};
+use super::{FLUX_FRAMES, FRAME, MAX_BINS, OnsetDetector};
 
 /// One spectral view of the newest samples: its window, its past spectra and the state of its flux.
 pub(super) struct FluxView {
@@ -21,6 +21,111 @@ impl FluxView {
             level_reference: 0.0,
             flux_mean: 0.0,
         }
+    }
+}
+
+impl OnsetDetector {
+    /// Spectral flux (finite, >= 0) of a view's newest frame against its frame `flux_lag` blocks older, and the
+    /// view's running mean of the flux before and after this block's flux enters it.
+    pub(super) fn flux_of(&mut self, fast: bool) -> (f32, f32, f32) {
+        let flux = self.spectral_flux(fast);
+        let flux = if flux.is_finite() { flux.max(0.0) } else { 0.0 };
+        let params = &self.params;
+        let view = if fast {
+            match self.fast.as_mut() {
+                Some(view) => view,
+                None => return (0.0, 0.0, 0.0),
+            }
+        } else {
+            &mut self.main
+        };
+        let mean = view.flux_mean;
+        let mut mean_input = if params.flux_mean_cap > 0.0 {
+            flux.min(params.flux_mean_cap * params.flux_threshold)
+        } else {
+            flux
+        };
+        if params.flux_mean_clip > 0.0 {
+            mean_input =
+                mean_input.min((params.flux_mean_clip * mean).max(0.25 * params.flux_threshold));
+        }
+        view.flux_mean += self.flux_mean_coef * (mean_input - view.flux_mean);
+        (flux, mean, view.flux_mean)
+    }
+
+    /// Spectral flux of a view's newest frame against the one `flux_lag` blocks older.
+    fn spectral_flux(&mut self, fast: bool) -> f32 {
+        let view = if fast {
+            match self.fast.as_mut() {
+                Some(view) => view,
+                None => return 0.0,
+            }
+        } else {
+            &mut self.main
+        };
+        for ((input, &x), &w) in self
+            .fft_input
+            .iter_mut()
+            .zip(self.recent.iter())
+            .zip(view.window.iter())
+        {
+            *input = x * w;
+        }
+        if self
+            .fft
+            .process_with_scratch(
+                &mut self.fft_input,
+                &mut self.fft_output,
+                &mut self.fft_scratch,
+            )
+            .is_err()
+        {
+            return 0.0;
+        }
+        // Spectra are stored as log magnitudes over an absolute floor (-102 dB re a full-scale sine's bin, it
+        // keeps digital silence from magnifying dither); the working floor is applied when two frames are
+        // compared, the same for both: the noise floor's magnitude times a margin (hiss makes no flux) or a fixed
+        // range below the loudest bin heard lately (detail far below the music, such as the faint glitch of a
+        // slide, makes no flux either).
+        const ABSOLUTE_FLOOR: f32 = 1e-3;
+        let inv_absolute_sq = 1.0 / (ABSOLUTE_FLOOR * ABSOLUTE_FLOOR);
+        let row = self.spectrum_pos * MAX_BINS;
+        let bins = self.bins;
+        let mut loudest = 0.0f32;
+        if let (Some(current), Some(output)) = (
+            view.spectra.get_mut(row..row + bins),
+            self.fft_output.get(self.first_bin..self.first_bin + bins),
+        ) {
+            for (s, c) in current.iter_mut().zip(output.iter()) {
+                *s = 0.5 * fast_ln(1.0 + c.norm_sqr() * inv_absolute_sq);
+                loudest = loudest.max(*s);
+            }
+        }
+        view.level_reference = loudest.max(view.level_reference - self.level_release);
+        let noise_magnitude = self.broadband.noise_floor().sqrt()
+            * self.noise_bin_scale
+            * self.params.flux_floor_over_noise;
+        let noise_floor = 0.5 * fast_ln(1.0 + noise_magnitude * noise_magnitude * inv_absolute_sq);
+        let floor = noise_floor.max(view.level_reference - self.range);
+        let reference_pos = (self.spectrum_pos + FLUX_FRAMES - self.flux_lag) % FLUX_FRAMES;
+        let reference_row = reference_pos * MAX_BINS;
+        let mut flux = 0.0;
+        if let (Some(current), Some(reference)) = (
+            view.spectra.get(row..row + bins),
+            view.spectra.get(reference_row..reference_row + bins),
+        ) {
+            let reach = self.params.flux_neighbours.clamp(1, 4);
+            // each bin against the loudest of its neighbourhood in the reference frame
+            for (&now, near) in current
+                .iter()
+                .skip(reach)
+                .zip(reference.windows(2 * reach + 1))
+            {
+                let r = near.iter().fold(floor, |a, &b| a.max(b));
+                flux += (now.max(floor) - r).max(0.0);
+            }
+        }
+        flux
     }
 }
 

@@ -5,25 +5,17 @@
 //! A gentle one-pole high-pass removes DC offsets; a steeper one would ring at every attack of a low note and
 //! spoil the first periods, which are the ones that matter for latency.
 
-use crate::listen::biquad::Biquad;
+use crate::listen::biquad::{BUTTERWORTH4_Q, BUTTERWORTH6_Q, Biquad, is_live};
 use core::f32::consts::PI;
 
 /// Inputs beyond this magnitude are broken and read as silence: no guitar signal comes near, and letting them
 /// into the filters would leave them ringing long after the input is sane again.
 const INPUT_LIMIT: f32 = 16.0;
-/// Filter states smaller than this are set to zero, so decaying tails never reach denormal numbers.
-const DENORMAL_FLOOR: f32 = 1.0e-20;
-
-/// Quality factors of the three sections of a 6th-order Butterworth filter.
-const BUTTERWORTH6_Q: [f32; 3] = [0.517_638, core::f32::consts::FRAC_1_SQRT_2, 1.931_852];
 
 /// A 4th-order Butterworth high-pass (two sections).
 pub(super) struct HighPass {
     sections: [Biquad; 2],
 }
-
-/// Quality factors of the two sections of a 4th-order Butterworth filter.
-const BUTTERWORTH4_Q: [f32; 2] = [0.541_196, 1.306_563];
 
 impl HighPass {
     /// A high-pass at `corner_hz` for signals sampled at `sample_rate`.
@@ -134,9 +126,4 @@ impl Decimator {
             }
         }
     }
-}
-
-/// A filter state worth keeping: finite and not vanishingly small.
-fn is_live(state: f32) -> bool {
-    state.is_finite() && state.abs() >= DENORMAL_FLOOR
 }

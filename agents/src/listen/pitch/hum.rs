@@ -21,6 +21,8 @@
 //! ([`HumCanceller::note_sounding`]): a note whose partial sits within a hertz of a mains harmonic is not averaged
 //! out over a second, and would be learnt as hum.
 
+use crate::listen::biquad::is_live;
+
 /// Mains frequencies learnt.
 const MAINS_HZ: [f32; 2] = [50.0, 60.0];
 /// Memory (seconds of learning) of the waveform: older periods learnt are forgotten with this time constant.
@@ -49,8 +51,6 @@ const MIN_EXPLAINED: f32 = 0.5;
 const EXPLAINED_SECONDS: f32 = 1.0;
 /// The waveforms' mean squares (and denormal clean-up) are refreshed every this many blocks.
 const REFRESH_BLOCKS: u32 = 8;
-/// Learnt waveforms smaller than this are cleared, so they never reach denormal numbers.
-const DENORMAL_FLOOR: f32 = 1.0e-20;
 /// The floor minus the hum is what else sounds, the "noise" the waveform is learnt through; it is taken as at
 /// least this fraction of the floor (the hum's estimate is not exact).
 const NOISE_MIN: f32 = 0.1;
@@ -152,7 +152,8 @@ impl Template {
     fn flush(&mut self) {
         let mut sum = 0.0;
         for (w, m) in self.wave.iter_mut().zip(self.mass.iter_mut()) {
-            if !w.is_finite() || !m.is_finite() || w.abs() < DENORMAL_FLOOR {
+            // (learnt waveforms too small to matter are cleared, so they never reach denormal numbers)
+            if !is_live(*w) || !m.is_finite() {
                 *w = 0.0;
             }
             if !m.is_finite() || *m < 0.0 {
