@@ -109,12 +109,14 @@ struct Job {
     json: PathBuf,
     sc_json: Option<PathBuf>,
     work: PathBuf,
-    /// Frames the render will have: the take plus the tail the score adds.
+    /// Frames the render will have: the take with its tail.
     frames: u64,
+    /// Frames of the take itself, which the render must hold.
+    take_frames: usize,
     frames_done: AtomicU64,
 }
 
-/// Seconds rendered after the end of a take, so that events in its last blocks come out.
+/// Seconds rendered after the end of a take (at its resting level), so that events in its last blocks come out.
 const TAIL: f64 = 0.1;
 
 pub fn run(args: &Args) -> Result<()> {
@@ -272,7 +274,10 @@ fn plan(takes: Vec<Take>, args: &Args, work: &Path) -> Result<Vec<Job>> {
         let sc_json = args
             .compare_sc
             .then(|| out_dir.join("sc").join(format!("{}.json", take.stem)));
-        let frames = ((take.duration() + TAIL) * f64::from(take.sample_rate)) as u64;
+        let take_frames = take.samples.len();
+        let mut take = take;
+        take.ring_out(TAIL);
+        let frames = (take.duration() * f64::from(take.sample_rate)) as u64;
         let work = work.join(format!("{index:03}-{}", take.stem));
         jobs.push(Job {
             take,
@@ -280,6 +285,7 @@ fn plan(takes: Vec<Take>, args: &Args, work: &Path) -> Result<Vec<Job>> {
             sc_json,
             work,
             frames,
+            take_frames,
             frames_done: AtomicU64::new(0),
         });
     }
@@ -332,7 +338,7 @@ fn analyze(job: &Job, args: &Args, server: &Server) -> Result<String> {
             ],
         )
         .at(
-            take.duration() + TAIL,
+            take.duration(),
             "/c_set",
             vec![OscType::Int(0), OscType::Int(0)],
         );
@@ -362,7 +368,7 @@ fn analyze(job: &Job, args: &Args, server: &Server) -> Result<String> {
         );
     }
     let rendered = crate::nrt::read_channels(&out)?;
-    if rendered.len() != channels || rendered[channel::INPUT].len() < take.samples.len() {
+    if rendered.len() != channels || rendered[channel::INPUT].len() < job.take_frames {
         bail!(
             "the render holds {} channels of {} frames, not the whole take",
             rendered.len(),
@@ -409,10 +415,8 @@ fn analyze(job: &Job, args: &Args, server: &Server) -> Result<String> {
 /// Listens to one take in this process and writes its detections; returns a one-line summary.
 fn analyze_offline(job: &Job, args: &Args) -> Result<String> {
     let take = &job.take;
-    let tail = (TAIL * f64::from(take.sample_rate)) as usize;
     let heard = crate::offline::listen(
         &take.samples,
-        tail,
         take.sample_rate,
         args.tempo_prior,
         &job.frames_done,

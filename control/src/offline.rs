@@ -1,24 +1,23 @@
 //! `performia analyze --offline`: the listener's DSP run in this process, block by block, without a server.
 //!
 //! The same Rust code `PerfListen` runs, fed the take's samples in the same 64-sample blocks from sample 0 and
-//! followed by the same silent tail, so it reports what the server would (a test checks that the two agree to the
+//! followed by the same tail, so it reports what the server would (a test checks that the two agree to the
 //! block). It is for tuning the detectors: a whole folder of takes takes seconds and needs no SuperCollider.
 
 use crate::detections::{self as det, Detections};
 use agents::listen::{BLOCK, Listener};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Listens to `samples` followed by `tail` samples of silence, in whole blocks only (as a non-real-time render
-/// stops at the last whole block); `frames_done` counts progress.
+/// Listens to `samples` in whole blocks only (as a non-real-time render stops at the last whole block);
+/// `frames_done` counts progress.
 pub fn listen(
     samples: &[f32],
-    tail: usize,
     sample_rate: u32,
     tempo_prior_bpm: f32,
     frames_done: &AtomicU64,
 ) -> Detections {
     let mut listener = Listener::new(sample_rate as f32);
-    let blocks = (samples.len() + tail) / BLOCK;
+    let blocks = samples.len() / BLOCK;
     let mut onsets = Vec::new();
     let mut beats = Vec::new();
     let mut pitch = Vec::with_capacity(blocks);

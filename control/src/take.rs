@@ -40,6 +40,17 @@ impl Take {
         self.samples.len() as f64 / f64::from(self.sample_rate)
     }
 
+    /// Appends `seconds` of the take's resting level: the mean of its last 50 ms, its DC offset (zero for most
+    /// takes). Rendering on past the end of a take with an offset, the step down to zero would be heard as an
+    /// attack; an input that goes on does not stop there.
+    pub fn ring_out(&mut self, seconds: f64) {
+        let recent = ((0.05 * f64::from(self.sample_rate)) as usize).clamp(1, self.samples.len());
+        let tail = &self.samples[self.samples.len() - recent..];
+        let resting = tail.iter().map(|&x| f64::from(x)).sum::<f64>() / recent as f64;
+        let length = self.samples.len() + (seconds * f64::from(self.sample_rate)) as usize;
+        self.samples.resize(length, resting as f32);
+    }
+
     /// Writes the take as a mono 32-bit float WAV at its sample rate: the file the server reads.
     pub fn write_mono_float(&self, path: &Path) -> Result<()> {
         let spec = hound::WavSpec {

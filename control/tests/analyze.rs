@@ -257,6 +257,37 @@ fn a_take_recorded_at_96_khz_is_heard_on_the_server_as_offline_each_pluck_once()
 }
 
 #[test]
+fn a_take_with_a_dc_offset_makes_no_onset_where_it_ends() {
+    // Rendered past its end, a take whose samples sit on an offset (a cheap interface's) would step down to zero:
+    // a click every detector hears. The render goes on at the take's resting level instead.
+    let dir = scratch("control_analyze_dc");
+    let offset: Vec<f32> = take().iter().map(|x| x + 0.02).collect();
+    write_float_wav(&dir.join("offset.wav"), &offset);
+    let (ok, stderr) = performia(
+        &dir,
+        &[
+            "analyze",
+            "offset.wav",
+            "-o",
+            "offset.json",
+            "--extensions",
+            ext(),
+        ],
+    );
+    assert!(ok, "performia analyze failed:\n{stderr}");
+    let onsets = times(&read_json(&dir.join("offset.json")), "onsets");
+    let last_pluck = PLUCKS[PLUCKS.len() - 1].0 as f64 / f64::from(SR);
+    assert!(
+        onsets.iter().any(|&t| t > last_pluck),
+        "the last pluck is heard: {onsets:?}"
+    );
+    assert!(
+        onsets.iter().all(|&t| t < last_pluck + 0.05),
+        "an onset after the last pluck: {onsets:?}"
+    );
+}
+
+#[test]
 fn compare_sc_writes_supercollider_detections_beside_ours_for_every_take() {
     let dir = scratch("control_analyze_compare_sc");
     let samples = take();
