@@ -9,6 +9,10 @@ variant changes one thing, so a drop in a score names its cause:
     hum50   50 Hz mains hum, -40 dBFS                           noise   pink + white hiss, -55 dBFS RMS
     reverb  a room: RT60 0.5 s, 8 ms pre-delay, reverb 8 dB under the direct sound
     hot     +14 dB into tanh clipping                           flat32  tuned to A = 432 Hz (played 1.7 % slower)
+    dark    a 12 dB/octave low-pass at 2 kHz (a neck pickup, tone knob down)
+    thin    a 12 dB/octave high-pass at 250 Hz (a thin DI, an acoustic's piezo with the bass cut)
+    bright  +12 dB shelf from 1.5 to 12 kHz (a bridge pickup, a bright amp)
+    dc      a DC offset of 0.03 (a cheap interface)
     up2     two semitones up, 12 % faster (other keys, 79-175 bpm on guitar-dev)
     down2   two semitones down, 11 % slower (the low string at D2, 62-139 bpm)
     sr44    the same take at 44.1 kHz                           sr96    the same take at 96 kHz
@@ -66,6 +70,15 @@ def room(x, sr, rng):
     return y * min(1.0, 0.95 / np.max(np.abs(y)))
 
 
+def equalize(x, sr, gain):
+    """x through a zero-phase filter whose gain at f Hz is gain(f)."""
+    return np.fft.irfft(np.fft.rfft(x) * gain(np.fft.rfftfreq(len(x), 1 / sr)), len(x))
+
+
+def limited(x):
+    return x * min(1.0, 0.99 / np.max(np.abs(x)))
+
+
 ADDITIVE = {
     "hum60": lambda x, sr, rng: mains(x, sr, 60, -40),
     "hum60q": lambda x, sr, rng: mains(x, sr, 60, -55),
@@ -73,6 +86,12 @@ ADDITIVE = {
     "noise": hiss,
     "reverb": room,
     "hot": lambda x, sr, rng: np.tanh(x * 10 ** (14 / 20)) * 0.9,
+    "dark": lambda x, sr, rng: limited(equalize(x, sr, lambda f: 1 / np.sqrt(1 + (f / 2000) ** 4))),
+    "thin": lambda x, sr, rng: limited(equalize(x, sr, lambda f: (f / 250) ** 2 / np.sqrt(1 + (f / 250) ** 4))),
+    "bright": lambda x, sr, rng: limited(
+        0.5 * equalize(x, sr, lambda f: np.sqrt((1 + (f / 1500) ** 2) / (1 + (f / 12000) ** 2)))
+    ),
+    "dc": lambda x, sr, rng: x + 0.03,
 }
 SPEED = {"flat32": -0.32, "up2": 2.0, "down2": -2.0}  # semitones
 RATE = {"sr44": 44100, "sr96": 96000}  # Hz

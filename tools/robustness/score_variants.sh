@@ -15,7 +15,7 @@ cargo build --release -q -p performia
 performia=${CARGO_TARGET_DIR:-target}/release/performia
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-for set in base hum60 hum60q hum50 noise reverb hot flat32 up2 down2 sr44 sr96; do
+for set in base hum60 hum60q hum50 noise reverb hot dark thin bright dc flat32 up2 down2 sr44 sr96; do
   dir=$variants/$set
   [ "$set" = base ] && dir=$corpus
   "$performia" analyze --offline "$dir"/*.wav -o "$out/$set" 2>/dev/null
