@@ -25,16 +25,19 @@ impl FluxView {
 }
 
 impl OnsetDetector {
-    /// Spectral flux (finite, >= 0) of a view's newest frame against its frame `flux_lag` blocks older, and the
-    /// view's running mean of the flux before and after this block's flux enters it.
-    pub(super) fn flux_of(&mut self, fast: bool) -> (f32, f32, f32) {
-        let flux = self.spectral_flux(fast);
-        let flux = if flux.is_finite() { flux.max(0.0) } else { 0.0 };
+    /// Spectral flux (finite, >= 0) of a view's newest frame against its frame `flux_lag` blocks older, the view's
+    /// running mean of the flux before and after this block's flux enters it, and (for the main view only; 0 for
+    /// the fast one) the held flux: the same against the bin-wise maximum of the frames `flux_lag` to
+    /// `flux_lag + flux_hold_blocks - 1` blocks older.
+    pub(super) fn flux_of(&mut self, fast: bool) -> (f32, f32, f32, f32) {
+        let finite = |x: f32| if x.is_finite() { x.max(0.0) } else { 0.0 };
+        let (flux, held) = self.spectral_flux(fast);
+        let (flux, held) = (finite(flux), finite(held));
         let params = &self.params;
         let view = if fast {
             match self.fast.as_mut() {
                 Some(view) => view,
-                None => return (0.0, 0.0, 0.0),
+                None => return (0.0, 0.0, 0.0, 0.0),
             }
         } else {
             &mut self.main
@@ -50,15 +53,16 @@ impl OnsetDetector {
                 mean_input.min((params.flux_mean_clip * mean).max(0.25 * params.flux_threshold));
         }
         view.flux_mean += self.flux_mean_coef * (mean_input - view.flux_mean);
-        (flux, mean, view.flux_mean)
+        (flux, mean, view.flux_mean, held)
     }
 
-    /// Spectral flux of a view's newest frame against the one `flux_lag` blocks older.
-    fn spectral_flux(&mut self, fast: bool) -> f32 {
+    /// Spectral flux of a view's newest frame against the one `flux_lag` blocks older, and its held flux (main view
+    /// only).
+    fn spectral_flux(&mut self, fast: bool) -> (f32, f32) {
         let view = if fast {
             match self.fast.as_mut() {
                 Some(view) => view,
-                None => return 0.0,
+                None => return (0.0, 0.0),
             }
         } else {
             &mut self.main
@@ -80,7 +84,7 @@ impl OnsetDetector {
             )
             .is_err()
         {
-            return 0.0;
+            return (0.0, 0.0);
         }
         // Spectra are stored as log magnitudes over an absolute floor (-102 dB re a full-scale sine's bin, it
         // keeps digital silence from magnifying dither); the working floor is applied when two frames are
@@ -109,23 +113,47 @@ impl OnsetDetector {
         let floor = noise_floor.max(view.level_reference - self.range);
         let reference_pos = (self.spectrum_pos + FLUX_FRAMES - self.flux_lag) % FLUX_FRAMES;
         let reference_row = reference_pos * MAX_BINS;
-        let mut flux = 0.0;
-        if let (Some(current), Some(reference)) = (
+        // the held reference: each bin's largest value over the older frames (the fast view holds none)
+        let hold = if fast {
+            0
+        } else {
+            self.params
+                .flux_hold_blocks
+                .min(FLUX_FRAMES - self.flux_lag)
+        };
+        let mut held = [0.0f32; MAX_BINS];
+        for age in self.flux_lag..self.flux_lag + hold {
+            let older = (self.spectrum_pos + FLUX_FRAMES - age) % FLUX_FRAMES * MAX_BINS;
+            if let Some(older) = view.spectra.get(older..older + bins) {
+                for (h, &o) in held.iter_mut().zip(older) {
+                    *h = h.max(o);
+                }
+            }
+        }
+        let (mut flux, mut held_flux) = (0.0, 0.0);
+        if let (Some(current), Some(reference), Some(held)) = (
             view.spectra.get(row..row + bins),
             view.spectra.get(reference_row..reference_row + bins),
+            held.get(..bins),
         ) {
             let reach = self.params.flux_neighbours.clamp(1, 4);
-            // each bin against the loudest of its neighbourhood in the reference frame
-            for (&now, near) in current
+            // each bin against the loudest of its neighbourhood in the reference frame (and in the held one)
+            for ((&now, near), near_held) in current
                 .iter()
                 .skip(reach)
                 .zip(reference.windows(2 * reach + 1))
+                .zip(held.windows(2 * reach + 1))
             {
+                let now = now.max(floor);
                 let r = near.iter().fold(floor, |a, &b| a.max(b));
-                flux += (now.max(floor) - r).max(0.0);
+                flux += (now - r).max(0.0);
+                if hold > 0 {
+                    let h = near_held.iter().fold(floor, |a, &b| a.max(b));
+                    held_flux += (now - h).max(0.0);
+                }
             }
         }
-        flux
+        (flux, held_flux)
     }
 }
 
