@@ -256,6 +256,13 @@ fn beats_weight(grid: &Grid, from: f64, to: f64, now: f64, tau: f64) -> f64 {
 /// How well `model` explains the onsets of `evidence`: fill in 0..~1 (see the module docs). `widen` scales
 /// the hit window.
 fn fill(model: &Model, evidence: &Evidence, params: &BeatParams, widen: f64) -> f64 {
+    let (got, expected) = fill_parts(model, evidence, params, widen);
+    if expected > 1e-9 { got / expected } else { 0.0 }
+}
+
+/// The weight of the onsets on `model`'s beats and the weight they would have if every beat had one: the
+/// numerator and denominator of [`fill`].
+fn fill_parts(model: &Model, evidence: &Evidence, params: &BeatParams, widen: f64) -> (f64, f64) {
     let now = evidence.now;
     let mut got = 0.0;
     let mut oldest = now;
@@ -280,7 +287,37 @@ fn fill(model: &Model, evidence: &Evidence, params: &BeatParams, widen: f64) -> 
             expected += beats_weight(&grid, from, to, now, params.score_memory_s);
         }
     }
-    if expected > 1e-9 { got / expected } else { 0.0 }
+    (got, expected)
+}
+
+/// Weight of the onsets that say a tempo change of `model` did not happen: onsets after its last change that
+/// fall on a beat of the grid before it (carried on) but neither on a beat nor halfway between beats of the
+/// new grid. A note heard late can make a grid 10 % slower look like a step at that note; the next onset, on
+/// the old beat again and at no place of the new grid's rhythm, is what tells the two apart, and it must
+/// count against the step before the step's own next beat is announced (with nothing but an empty stretch
+/// between, the fill alone would not notice it).
+fn contradicting_change(model: &Model, evidence: &Evidence, params: &BeatParams) -> f64 {
+    let newest = model.newest();
+    let Some(before) = newest.checked_sub(1).map(|i| model.grids[i]) else {
+        return 0.0;
+    };
+    let grid = model.grids[newest];
+    let since = model.starts[newest];
+    let (near_before, near) = (
+        step_tolerance(before.period, params),
+        step_tolerance(grid.period, params),
+    );
+    evidence
+        .onsets()
+        .iter()
+        .take_while(|onset| onset.time >= since)
+        .filter(|onset| {
+            before.deviation(onset.time).0.abs() < near_before
+                && grid.deviation(onset.time).0.abs() >= near
+                && grid.deviation(onset.time - 0.5 * grid.period).0.abs() >= near
+        })
+        .map(|onset| onset.score_weight)
+        .sum()
 }
 
 /// `model`'s grid in use moved onto the onsets near its beats since its change point (the onset of the change
@@ -324,14 +361,17 @@ pub(super) fn refine(model: &Model, evidence: &Evidence, params: &BeatParams) ->
     }
 }
 
-/// Log score of the onsets' evidence for `model`: log fill of its beats, minus a penalty when its
+/// Log score of the onsets' evidence for `model`: log fill of its beats (an onset that contradicts its last
+/// tempo change takes a beat's worth away, see [`contradicting_change`]), minus a penalty when its
 /// subdivision (halves, swung halves, or thirds for triplets) is nearly empty. Played subdivisions are what tell
 /// a tactus from a grid twice as fast (whose halves would be sixteenths) or 1.5 times slower (whose halves
 /// fall on sixteenths too); a well-filled subdivision earns nothing more, so a grid half as fast, whose
 /// "subdivision" is the real beat, gains nothing by it.
 pub(super) fn log_fill(model: &Model, evidence: &Evidence, params: &BeatParams) -> f64 {
     const FLOOR: f64 = 0.15;
-    let on_beats = fill(model, evidence, params, 1.0);
+    let (got, expected) = fill_parts(model, evidence, params, 1.0);
+    let got = got - contradicting_change(model, evidence, params);
+    let on_beats = if expected > 1e-9 { got / expected } else { 0.0 };
     let at = |fraction: f64| {
         fill(
             &model.shifted(fraction),
