@@ -38,6 +38,11 @@ const STANDARD_LOW_MIDI: usize = 40;
 /// candidate there is that partial left over by the cancellation rather than a string, which would turn a power
 /// chord into a major one or a major into a dominant seventh.
 const OVERTONE_NOT_NOTE: [usize; 2] = [28, 34];
+/// Semitones above a note of its 3rd harmonic (a fifth, an octave up). A candidate there is that partial once the
+/// window is full: the fifth's 3rd harmonic would read as a ninth (G3's D5 over a C power chord makes G sus4 of it,
+/// most of all when a thin tone has cut the root's fundamental), the third's as a seventh. Shorter windows keep it:
+/// there the lower note itself may be misread, and the partial may be all that shows a string's pitch class.
+const THIRD_HARMONIC: usize = 19;
 /// Semitones above a note of its harmonics 1..=8.
 const HARMONIC_SEMITONES: [usize; 8] = [0, 12, 19, 24, 28, 31, 34, 36];
 /// Weights of harmonics 1..=8 in a note's salience; falling, so a note an octave too low does not win.
@@ -295,18 +300,21 @@ impl Spectrum {
                 .hear(self.peaks.get(..count).unwrap_or(&[]), seconds.min(1.0));
             self.tuning_heard = now;
         }
-        self.transcribe(count, resolved, params, &mut chroma);
+        let settled = len >= HISTORY;
+        self.transcribe(count, resolved, settled, params, &mut chroma);
         chroma
     }
 
     /// Finds the notes that explain the peaks, strongest first (iterative estimation and cancellation, after
     /// Klapuri): each candidate note's salience is the weighted sum of the peaks at its harmonics; the winner
     /// votes for its pitch class and its harmonics are removed before the next round. A string then counts once,
-    /// and its 3rd, 5th and 7th harmonics do not pass for a fifth, a third and a seventh.
+    /// and its 3rd, 5th and 7th harmonics do not pass for a fifth, a third and a seventh. `resolved` and `settled`
+    /// tell a window long enough to show every fundamental from D3 up, and a full one.
     fn transcribe(
         &mut self,
         count: usize,
         resolved: bool,
+        settled: bool,
         params: &SpectrumParams,
         chroma: &mut Chroma,
     ) {
@@ -351,6 +359,10 @@ impl Spectrum {
                     // Once the window is long enough that the strings' own fundamentals stand out, the 5th or 7th
                     // harmonic of a note already read is that note's, not another string's. Short windows after
                     // an attack keep it: there it often doubles the real third (C3's 5th is E4's octave in C major).
+                    continue;
+                }
+                if settled && found.iter().any(|&f| f + THIRD_HARMONIC == n) {
+                    // A full window over a ringing chord: the 3rd harmonic of a note already read is that note's.
                     continue;
                 }
                 let mut salience = 0.0;
