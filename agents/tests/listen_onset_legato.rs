@@ -180,3 +180,43 @@ fn a_spliced_legato_line_in_short_blocks_still_gives_its_changes() {
     }
     assert_eq!((attacks, changes), (1, 3));
 }
+
+/// `signal` through a first-order treble shelf that rises from 1.5 kHz to `pole_hz` (a bridge pickup, a bright amp):
+/// a minimum-phase filter, so a splice's one-sample step leaves a tail of a few samples behind it.
+fn treble_shelf(signal: &[f32], pole_hz: f32) -> Vec<f32> {
+    let k = 2.0 * SR;
+    let (zero, pole) = (TAU * 1_500.0, TAU * pole_hz);
+    let (b0, b1) = (1.0 + k / zero, 1.0 - k / zero);
+    let (a0, a1) = (1.0 + k / pole, 1.0 - k / pole);
+    let (mut x1, mut y1) = (0.0, 0.0);
+    signal
+        .iter()
+        .map(|&x| {
+            let y = (b0 * x + b1 * x1 - a1 * y1) / a0;
+            (x1, y1) = (x, y);
+            y
+        })
+        .collect()
+}
+
+#[test]
+fn spliced_hammer_ons_through_a_treble_shelf_are_changes_and_re_picks_through_it_onsets() {
+    // (with the shelf's top at 2.3 kHz, +3.7 dB, the spill of the second splice's step raised the energy by 2 dB,
+    // which confirmed its flux as an attack before a strong splice's verdict took precedence)
+    for pole_hz in [2_000.0, 2_300.0] {
+        let (signal, steps) = note_line(LEGATO, Into::Splice);
+        let (attacks, changes) = onsets_and_changes(&treble_shelf(&signal, pole_hz));
+        assert_eq!(
+            attacks,
+            vec![START / BLOCK],
+            "{pole_hz} Hz: changes {changes:?}"
+        );
+        assert_eq!(changes.len(), 3, "{pole_hz} Hz: {changes:?}");
+        assert_each_step_heard(&steps, &changes, "change");
+        let (signal, steps) = note_line(REPICKED, Into::Pick);
+        let (attacks, changes) = onsets_and_changes(&treble_shelf(&signal, pole_hz));
+        assert!(changes.is_empty(), "{pole_hz} Hz: {changes:?}");
+        assert_eq!(attacks.len(), 4, "{pole_hz} Hz: {attacks:?}");
+        assert_each_step_heard(&steps, &attacks[1..], "onset");
+    }
+}

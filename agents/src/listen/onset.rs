@@ -498,13 +498,15 @@ impl OnsetDetector {
                 },
                 strength: frame.odf,
             };
-            // heard by the plain flux alone (no energy rise confirmed it) right after a splice: a legato change
-            let legato = !confirmed
-                && !fast_heard
+            // heard by the main view's flux right after a splice: a legato change; a small energy rise that confirmed
+            // the flux does not make it an attack when the step was strong (its own click, spread by a treble boost,
+            // is that rise; the energy after it, its spill left out, stayed where it was)
+            let legato = !fast_heard
                 && self.splice_within_subs > 0
                 && self
                     .click
-                    .heard_splice(self.splice_within_subs, recent_rise);
+                    .heard_splice(self.splice_within_subs, recent_rise)
+                && (!confirmed || self.click.step_was_strong());
             if legato {
                 frame.change = Some(onset);
             } else {

@@ -12,6 +12,11 @@
 //! flux that the new pitch makes is then a legato change, not an attack. A pitch change with no splice (the phase
 //! runs on) and a flux onset stays an onset: nothing in the energy tells it from a soft re-pick.
 //!
+//! A treble boost (a bridge pickup, a bright amp or equaliser) rings on after the step for a few samples, which can
+//! spill into the next sub-blocks: the energy after a strong step is therefore measured on trimmed sub-blocks (their
+//! two largest samples left out), as is the energy before it. On guitar-dev through a +12 dB shelf that was one
+//! splice of f2 heard as an attack (the spill raised the energy after it by 5 dB).
+//!
 //! A resampled take (a take sped up or slowed down, a converter at another rate) has passed an anti-aliasing
 //! filter, which spreads the one-sample step over a few samples: its largest sample stands 4-5 dB over the tone's
 //! peaks instead of 6-7 dB (guitar-dev two semitones up and down). A step that is only *weak* (between
@@ -31,8 +36,9 @@ const MAX_SUBS: usize = 192;
 /// Watches the pre-emphasised sub-blocks for the latest splice-like step and whether the string was excited after
 /// it.
 pub(super) struct ClickWatch {
-    /// Mean and peak sample energies of the latest sub-blocks, rings of `MAX_SUBS` by sequence number.
+    /// Mean, trimmed mean and peak sample energies of the latest sub-blocks, rings of `MAX_SUBS` by sequence number.
     energies: Box<[f32]>,
+    trimmed: Box<[f32]>,
     peaks: Box<[f32]>,
     count: usize,
     /// Sub-blocks of the mean before a step, and of the window of peaks it must stand above.
@@ -48,10 +54,12 @@ pub(super) struct ClickWatch {
     weak_rise_db: f32,
     /// Whether the latest step was weak.
     weak: bool,
-    /// The latest step: mean energy of the sub-blocks before it, sum and count of the sub-blocks after it, and its
-    /// age in sub-blocks (`u32::MAX`: none yet).
+    /// The latest step: mean energy of the sub-blocks before it, sum and count of the sub-blocks after it (their
+    /// means, and their trimmed means), and its age in sub-blocks (`u32::MAX`: none yet).
     before: f32,
+    before_trimmed: f32,
     after_sum: f32,
+    after_trimmed_sum: f32,
     after_count: usize,
     age: u32,
 }
@@ -89,6 +97,7 @@ impl ClickWatch {
         };
         Self {
             energies: vec![0.0; MAX_SUBS].into_boxed_slice(),
+            trimmed: vec![0.0; MAX_SUBS].into_boxed_slice(),
             peaks: vec![0.0; MAX_SUBS].into_boxed_slice(),
             count: 0,
             before_subs: subs(12.0),
@@ -101,7 +110,9 @@ impl ClickWatch {
             weak_rise_db,
             weak: false,
             before: 0.0,
+            before_trimmed: 0.0,
             after_sum: 0.0,
+            after_trimmed_sum: 0.0,
             after_count: 0,
             age: u32::MAX,
         }
@@ -110,10 +121,11 @@ impl ClickWatch {
     /// Takes in one pre-emphasised sub-block, by its energies, whose samples are audible (above the gate and noise
     /// floor) or not.
     pub(super) fn push(&mut self, sub_block: &SubBlockEnergy, audible: bool) {
-        let (energy, peak) = (sub_block.mean, sub_block.peak);
+        let (energy, trimmed, peak) = (sub_block.mean, sub_block.trimmed, sub_block.peak);
         self.age = self.age.saturating_add(1);
         if self.age != u32::MAX && self.after_count < self.after_subs {
             self.after_sum += energy;
+            self.after_trimmed_sum += trimmed;
             self.after_count += 1;
         }
         if audible && self.count >= self.peak_subs {
@@ -123,13 +135,20 @@ impl ClickWatch {
                 self.weak = peak <= self.step_ratio * earlier_peak;
                 self.before = latest(&self.energies, self.count, self.before_subs).sum::<f32>()
                     / self.before_subs as f32;
+                self.before_trimmed = latest(&self.trimmed, self.count, self.before_subs)
+                    .sum::<f32>()
+                    / self.before_subs as f32;
                 self.after_sum = 0.0;
+                self.after_trimmed_sum = 0.0;
                 self.after_count = 0;
                 self.age = 0;
             }
         }
         if let Some(slot) = self.energies.get_mut(self.count % MAX_SUBS) {
             *slot = energy;
+        }
+        if let Some(slot) = self.trimmed.get_mut(self.count % MAX_SUBS) {
+            *slot = trimmed;
         }
         if let Some(slot) = self.peaks.get_mut(self.count % MAX_SUBS) {
             *slot = peak;
@@ -139,18 +158,25 @@ impl ClickWatch {
 
     /// Whether a step came within the last `within_subs` sub-blocks and the energy since (at least one sub-block
     /// of it) has stayed within the post limit of the energy before it: a splice, not an attack. `rise_db` is the
-    /// largest energy rise (dB) heard in the last blocks.
+    /// largest energy rise (dB) heard in the last blocks. A strong step is measured on trimmed energies, which leave
+    /// out its own spill into the next sub-block (a treble boost spreads a splice over a few samples); a weak one on
+    /// the full energies, in which a soft re-pick's click counts as the excitation it is.
     pub(super) fn heard_splice(&self, within_subs: u32, rise_db: f32) -> bool {
-        self.age <= within_subs
-            && self.after_count > 0
-            && (!self.weak || rise_db < self.weak_rise_db)
-            && self.after_sum / (self.after_count as f32)
-                <= self.before
-                    * if self.weak {
-                        self.weak_post_ratio
-                    } else {
-                        self.post_ratio
-                    }
+        if self.age > within_subs || self.after_count == 0 {
+            return false;
+        }
+        let (before, after_sum, post_ratio) = if self.weak {
+            (self.before, self.after_sum, self.weak_post_ratio)
+        } else {
+            (self.before_trimmed, self.after_trimmed_sum, self.post_ratio)
+        };
+        (!self.weak || rise_db < self.weak_rise_db)
+            && after_sum / (self.after_count as f32) <= before * post_ratio
+    }
+
+    /// Whether the latest step was strong (at least `step_db` over the peaks before it).
+    pub(super) fn step_was_strong(&self) -> bool {
+        !self.weak
     }
 }
 
@@ -210,6 +236,26 @@ mod tests {
             steady.push(&sub_block_energy(sub, 0), true);
         }
         assert!(!steady.heard_splice(80, 0.0));
+    }
+
+    #[test]
+    fn a_strong_splice_whose_step_spills_into_the_next_sub_block_is_still_a_splice() {
+        // the tone inverted at the last sample of a sub-block, the step followed by a few samples of a treble
+        // boost's ringing (as an equaliser leaves it), which fall into the first sub-block after the step
+        // (where the inversion jumps by 1.97 times the tone's amplitude)
+        let splice = 16 * 59 + 15;
+        let mut signal = spliced_tone(16 * 80, splice);
+        let jump = signal[splice] - signal[splice - 1];
+        for (k, s) in signal.iter_mut().skip(splice + 1).take(4).enumerate() {
+            *s += 0.6 * jump * (-0.6f32).powi(k as i32);
+        }
+        let emphasised: Vec<f32> = signal.windows(2).map(|w| w[1] - w[0]).collect();
+        let mut watch = ClickWatch::new(3.0, 6.0, 3.0, 0.0, 0.0, 0.0);
+        for sub in emphasised.chunks(16) {
+            watch.push(&sub_block_energy(sub, 2), true);
+        }
+        assert!(watch.step_was_strong());
+        assert!(watch.heard_splice(25, 0.0));
     }
 
     /// A slowly dying low tone (a free string) that jumps by `jump` from sample `splice` on, with a burst of noise
