@@ -21,18 +21,24 @@
 //! and the same as the previous block's).
 //!
 //! A note is voiced until it is damped ([`release`]: its level falls faster than a free string's) or has faded
-//! 50 dB below its attack; a note left to ring is a note, however quiet, while a damped string's periodic tail is not.
+//! 50 dB below its attack; a note left to ring is a note, however quiet, while a damped string's periodic tail is
+//! not, nor is its room's ([`tail`]). Under hiss a note is judged by its own periodicity, the noise floor's share
+//! of the energy divided out ([`floor`]).
 
 mod filter;
+mod floor;
 mod hum;
 mod nsdf;
 mod release;
+mod tail;
 
 use super::Onset;
 use filter::{Decimator, HighPass};
+use floor::NoiseFloor;
 use hum::HumCanceller;
-use nsdf::{LagBank, ReadRules, Reading};
+use nsdf::{LagBank, ReadRules, Reading, is_multiple};
 use release::ReleaseDetector;
+use tail::RoomTail;
 
 /// The pitch tracker's estimate after one block.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -100,7 +106,7 @@ const AGREE_TOLERANCE: f32 = 0.02;
 /// new note's period divides the old one (the same note again, or an octave up) and the plain signal is read.
 const CANCELLED_ENERGY_MIN: f32 = 0.1;
 /// A reading of the cancelled signal within this fraction of the old note's period is what is left of the
-/// old note, not the new one (also the tolerance of [`is_multiple`]).
+/// old note, not the new one (also the tolerance of [`nsdf::is_multiple`]).
 const OLD_NOTE_TOLERANCE: f32 = 0.03;
 /// How long after an attack (seconds) the cancelled signal is still consulted.
 const CANCEL_SECONDS: f32 = 0.25;
@@ -108,6 +114,9 @@ const CANCEL_SECONDS: f32 = 0.25;
 /// so this only has to stop readings of vanishing signals; a soft note's tail is still a note, also in a take
 /// recorded 20 dB quieter than guitar-dev's (at -80 dBFS such a take lost 1.7 % voicing recall).
 const FLOOR_MEAN_SQUARE: f32 = 1.0e-10;
+/// Once an attack was heard, the noise floor is only learnt from a level this far below the loudest since the last
+/// one (power ratio, -12 dB): an unvoiced chord or a noise burst the onset detector heard is not the floor.
+const FLOOR_BELOW_PEAK: f32 = 0.063;
 /// A note fades out of voicing this far below the loudest moment since its attack (power ratio, -50 dB). A
 /// damped note is unvoiced long before ([`release`]); this only ends notes that ring away to nearly nothing.
 const RELATIVE_FLOOR: f32 = 1.0e-5;
@@ -137,6 +146,9 @@ const HUM_PAUSE_SECONDS: f32 = 0.1;
 /// still unlearnt (a take that starts with notes) would otherwise keep it unlearnt for good. A note ringing longer
 /// has faded far below its attack, and is learnt with the small weight of its level.
 const HUM_PAUSE_MAX_SECONDS: f32 = 1.0;
+/// How long after an attack (seconds) its note's first pitch is still judged without the noise floor's share: a
+/// soft note under hiss may only be read clearly once the window holds several periods.
+const FIRST_READING_SECONDS: f32 = 0.1;
 /// After an attack, the previous pitch is held at most this long (seconds) while the new window fills.
 const ATTACK_HOLD_SECONDS: f32 = 0.030;
 
@@ -187,24 +199,31 @@ pub struct PitchTracker {
     /// for [`CLARITY_YOUNG_AGREED`].
     raw_best: Option<Reading>,
     previous_raw: Option<Reading>,
+    /// Of the block being read, the admissible candidate at the last voiced pitch whose note is clearest.
+    continuing_best: Option<Reading>,
     /// Clearest in-range candidate of the previous block's windows read by [`PREVIEW_RULES`].
     previous_preview: Option<Reading>,
     /// Largest lag the previous block's full reads could test in a window started since the last attack.
     previous_tested: usize,
     /// Hears the note sounding being damped.
     release: ReleaseDetector,
+    /// Noise floor of the analysed signal, divided out of readings' clarity.
+    noise: NoiseFloor,
     /// Pitch first read after the last attack (0 until then): that note's own tail, briefly lost, may be voiced
     /// again however far below the hum it has faded.
     attacked_hz: f32,
     /// Pitch of the note last heard damped (0 if it was unvoiced then), while it stays damped.
     damped_hz: Option<f32>,
+    /// What a room goes on sounding after a damping.
+    tail: RoomTail,
     /// Blocks since the last attack or the last block voiced with an attacked note's pitch (saturating).
     blocks_since_note: u32,
     /// Blocks since the last attack (saturating).
     blocks_since_attack: u32,
-    /// [`HUM_PAUSE_SECONDS`] and [`HUM_PAUSE_MAX_SECONDS`] in blocks.
+    /// [`HUM_PAUSE_SECONDS`], [`HUM_PAUSE_MAX_SECONDS`] and [`FIRST_READING_SECONDS`] in blocks.
     hum_pause_blocks: u32,
     hum_pause_max_blocks: u32,
+    first_reading_blocks: u32,
 }
 
 impl PitchTracker {
@@ -248,15 +267,19 @@ impl PitchTracker {
             last: PitchFrame::default(),
             raw_best: None,
             previous_raw: None,
+            continuing_best: None,
             previous_preview: None,
             previous_tested: 0,
             release: ReleaseDetector::new(block_seconds),
+            noise: NoiseFloor::new(block_seconds),
             attacked_hz: 0.0,
             damped_hz: None,
+            tail: RoomTail::new(block_seconds),
             blocks_since_note: u32::MAX,
             blocks_since_attack: u32::MAX,
             hum_pause_blocks: (HUM_PAUSE_SECONDS / block_seconds).ceil() as u32,
             hum_pause_max_blocks: (HUM_PAUSE_MAX_SECONDS / block_seconds).ceil() as u32,
+            first_reading_blocks: (FIRST_READING_SECONDS / block_seconds).ceil() as u32,
         }
     }
 
@@ -270,6 +293,7 @@ impl PitchTracker {
             let y = self.hum.run(y);
             self.level += self.level_weight * (y * y - self.level);
             let y = self.body_filter.run(y);
+            self.noise.push(y);
             if attack_at.is_some_and(|a| a <= i) {
                 attack_at = None;
                 self.attack();
@@ -293,6 +317,12 @@ impl PitchTracker {
         self.blocks_since_attack = self.blocks_since_attack.saturating_add(1);
         self.hum.flush();
         let frame = self.decide();
+        self.tail
+            .voiced(frame.hz, self.last.hz, SAME_NOTE_TOLERANCE);
+        let quiet = frame.hz <= 0.0
+            && self.blocks_since_attack > self.hold_blocks
+            && (self.attack_start == 0 || self.level < FLOOR_BELOW_PEAK * self.peak_level);
+        self.noise.end_block(quiet);
         self.last = frame;
         self.blocks_since_note =
             if self.attack_start > 0 && frame.hz > 0.0 && self.attacked_hz > 0.0 {
@@ -316,6 +346,7 @@ impl PitchTracker {
         self.previous_tested = 0;
         self.release.attack();
         self.attacked_hz = 0.0;
+        self.tail.attack();
         if self.last.hz > 0.0 {
             self.cancel_period = self.rate / self.last.hz;
             self.cancel_left = self.cancel_len;
@@ -342,14 +373,15 @@ impl PitchTracker {
     fn reading(&mut self) -> Option<Reading> {
         let mut best: Option<Reading> = None;
         self.raw_best = None;
-        let oldest = clean_window(&self.plain, self.attack_start);
+        self.continuing_best = None;
+        let oldest = self.plain.oldest_since(self.attack_start);
         let plain_energy = self.plain.mean_square(oldest).max(1.0e-20);
         for slot in 0..self.plain.slots() {
             if self.plain.start(slot) < self.attack_start {
                 continue;
             }
             if let Some(r) = self.plain.read(slot, &RULES) {
-                best = self.better(best, r);
+                best = self.better(best, self.noise.judge(r, 1.0));
             }
         }
         if self.cancel_period <= 0.0 || self.cancel_left == 0 {
@@ -365,13 +397,15 @@ impl PitchTracker {
                 continue;
             }
             if let Some(r) = self.cancelled.read(slot, &RULES) {
+                // The cancelled signal holds the noise twice: now and one old period earlier.
+                let r = self.noise.judge(r, 2.0);
                 // What is left of the old note after cancelling it is not the new note.
                 if (r.period / self.cancel_period - 1.0).abs() < OLD_NOTE_TOLERANCE {
                     continue;
                 }
                 // The comb that cancels the old note also weakens the new one and lifts faint subharmonics of
                 // its waveform: a period twice or three times the plain signal's is one of those.
-                if plain_best.is_some_and(|p| is_multiple(r.period, p.period)) {
+                if plain_best.is_some_and(|p| is_multiple(r.period, p.period, OLD_NOTE_TOLERANCE)) {
                     continue;
                 }
                 best = self.better(best, r);
@@ -391,24 +425,11 @@ impl PitchTracker {
     /// The clearest in-range candidate of the plain windows started since the last attack, read by
     /// [`PREVIEW_RULES`]; none once those windows are old enough for every candidate's double to be tested.
     fn preview(&mut self) -> Option<Reading> {
-        let mut best: Option<Reading> = None;
-        self.previous_tested = 0;
-        for slot in 0..self.plain.slots() {
-            if self.plain.start(slot) >= self.attack_start {
-                self.previous_tested = self.previous_tested.max(self.plain.testable(slot, &RULES));
-            }
-            let young = (self.plain.age(slot) as f32) < 1.5 * self.max_period + 2.0;
-            if self.plain.start(slot) < self.attack_start || !young {
-                continue;
-            }
-            let Some(r) = self.plain.read(slot, &PREVIEW_RULES) else {
-                continue;
-            };
-            let in_range = r.period >= self.min_period && r.period <= self.max_period;
-            if in_range && best.is_none_or(|b| b.clarity < r.clarity) {
-                best = Some(r);
-            }
-        }
+        let young = 1.5 * self.max_period + 2.0;
+        let periods = self.min_period..=self.max_period;
+        let (best, tested) =
+            (self.plain).preview(self.attack_start, young, periods, &RULES, &PREVIEW_RULES);
+        self.previous_tested = tested;
         best
     }
 
@@ -416,6 +437,11 @@ impl PitchTracker {
     fn better(&mut self, best: Option<Reading>, candidate: Reading) -> Option<Reading> {
         if !self.admissible(&candidate) {
             return best;
+        }
+        if self.last.hz > 0.0
+            && (self.rate / candidate.period / self.last.hz - 1.0).abs() < SAME_NOTE_TOLERANCE
+        {
+            self.continuing_best = Some(candidate.note_clearer(self.continuing_best));
         }
         match best {
             Some(b) if b.clarity >= candidate.clarity => Some(b),
@@ -454,6 +480,9 @@ impl PitchTracker {
     /// new note played without an attack the onset detector heard (a soft note under the loud one just damped, a
     /// hammer-on); a damped string's dying tail keeps its pitch.
     fn after_damping(&mut self, level: f32) -> PitchFrame {
+        if self.damped_hz.is_none() {
+            self.tail.damping(level);
+        }
         let damped_hz = *self.damped_hz.get_or_insert(self.last.hz);
         // A damped note's tail is over: read again later, its pitch is no longer exempt from the hum guard.
         self.attacked_hz = 0.0;
@@ -465,7 +494,8 @@ impl PitchTracker {
             return unvoiced;
         };
         let hz = self.rate / reading.period;
-        let same_note = damped_hz > 0.0 && (hz / damped_hz - 1.0).abs() <= SAME_NOTE_TOLERANCE;
+        let same_note = (damped_hz > 0.0 && (hz / damped_hz - 1.0).abs() <= SAME_NOTE_TOLERANCE)
+            || self.tail.sounds(hz, level, SAME_NOTE_TOLERANCE);
         if same_note
             || reading.clarity < CLARITY_ON
             || reading.window < self.unattacked_window
@@ -504,18 +534,36 @@ impl PitchTracker {
             return unvoiced;
         }
         let held = if hold { self.last } else { unvoiced };
-        let Some(reading) = self.reading_remembered() else {
+        let Some(mut reading) = self.reading_remembered() else {
             return held;
         };
+        // A note fading into noise: the clearest window may hold a chance pitch of the noise that is not clear
+        // enough for a new note, while a longer one still hears the note going on.
+        if let Some(c) = self.continuing_best
+            && reading.clarity < CLARITY_ON
+            && c.note_clarity() >= CLARITY_KEEP
+        {
+            reading = c;
+        }
         let hz = self.rate / reading.period;
         let continuing =
             self.last.hz > 0.0 && (hz / self.last.hz - 1.0).abs() < SAME_NOTE_TOLERANCE;
         let needed = if continuing { CLARITY_KEEP } else { CLARITY_ON };
-        if reading.clarity < needed {
-            return held;
-        }
         // The pitch last attacked, read again after a moment lost, is that note's tail: neither new nor unattacked.
         let attacked_note = (hz / self.attacked_hz - 1.0).abs() <= SAME_NOTE_TOLERANCE;
+        // A note going on, or the first pitch of a note just attacked, is judged without the noise floor's share;
+        // any other pitch as read, lest the hiss's own chance periodicity, amplified, pass for a note.
+        let first_of_attack = self.attacked_hz <= 0.0
+            && self.attack_start > 0
+            && self.blocks_since_attack <= self.first_reading_blocks;
+        let clarity = if continuing || attacked_note || first_of_attack {
+            reading.note_clarity()
+        } else {
+            reading.clarity
+        };
+        if clarity < needed {
+            return held;
+        }
         if self.last.hz <= 0.0 && !hold && !attacked_note && reading.window < self.unattacked_window
         {
             return unvoiced;
@@ -523,27 +571,20 @@ impl PitchTracker {
         if !continuing && !hold && !attacked_note && !self.above_hum_residue() {
             return unvoiced;
         }
+        // The damped note's room, heard again without an attack, is no note.
+        if !continuing
+            && !hold
+            && !attacked_note
+            && self.tail.sounds(hz, level, SAME_NOTE_TOLERANCE)
+        {
+            return unvoiced;
+        }
         if self.attacked_hz <= 0.0 && self.attack_start > 0 {
             self.attacked_hz = hz;
         }
         PitchFrame {
             hz,
-            confidence: reading.clarity.clamp(0.0, 1.0),
+            confidence: clarity.clamp(0.0, 1.0),
         }
     }
-}
-
-/// Whether `long` is twice or three times `short`, within [`OLD_NOTE_TOLERANCE`].
-fn is_multiple(long: f32, short: f32) -> bool {
-    [2.0f32, 3.0]
-        .iter()
-        .any(|k| (long / (k * short) - 1.0).abs() < OLD_NOTE_TOLERANCE)
-}
-
-/// The oldest window of `bank` that started at or after `attack_start`.
-fn clean_window(bank: &LagBank, attack_start: u64) -> usize {
-    (0..bank.slots())
-        .filter(|&s| bank.start(s) >= attack_start)
-        .min_by_key(|&s| bank.start(s))
-        .unwrap_or(0)
 }

@@ -51,9 +51,32 @@ pub(super) struct Reading {
     pub lags_tested: usize,
     /// Samples in the window read.
     pub window: usize,
+    /// Mean square of the window read.
+    pub mean_square: f32,
+    /// Share of that mean square that is the note, not the noise floor (1 when unknown; set by the tracker).
+    pub note_share: f32,
     /// NSDF value at twice the period, if that lag was tested; else `NAN`-free 0 with `double_tested` false.
     pub double_clarity: f32,
     pub double_tested: bool,
+}
+
+impl Reading {
+    /// Whichever of `self` and `kept` has the clearer note.
+    pub fn note_clearer(self, kept: Option<Reading>) -> Reading {
+        match kept {
+            Some(k) if k.note_clarity() >= self.note_clarity() => k,
+            _ => self,
+        }
+    }
+
+    /// Clarity of the note itself: the NSDF value with the noise floor's share of the energy divided out.
+    pub fn note_clarity(&self) -> f32 {
+        if self.note_share > 0.0 {
+            (self.clarity / self.note_share).min(1.0)
+        } else {
+            self.clarity
+        }
+    }
 }
 
 /// History of the decimated signal, its energy prefix sums, and the running windows.
@@ -193,6 +216,45 @@ impl LagBank {
         }
     }
 
+    /// The oldest window that started at or after `start` (window 0 if none did).
+    pub(super) fn oldest_since(&self, start: u64) -> usize {
+        (0..self.slots())
+            .filter(|&s| self.start(s) >= start)
+            .min_by_key(|&s| self.start(s))
+            .unwrap_or(0)
+    }
+
+    /// The clearest candidate with a period in `periods` of the windows started at or after `since` and younger
+    /// than `young` samples, read by `rules`; and the largest lag `full` rules could test in any window started
+    /// since then.
+    pub(super) fn preview(
+        &mut self,
+        since: u64,
+        young: f32,
+        periods: core::ops::RangeInclusive<f32>,
+        full: &ReadRules,
+        rules: &ReadRules,
+    ) -> (Option<Reading>, usize) {
+        let mut best: Option<Reading> = None;
+        let mut tested = 0;
+        for slot in 0..self.slots() {
+            if self.start(slot) < since {
+                continue;
+            }
+            tested = tested.max(self.testable(slot, full));
+            if self.age(slot) as f32 >= young {
+                continue;
+            }
+            if let Some(r) = self.read(slot, rules)
+                && periods.contains(&r.period)
+                && best.is_none_or(|b| b.clarity < r.clarity)
+            {
+                best = Some(r);
+            }
+        }
+        (best, tested)
+    }
+
     /// Samples in window `slot`.
     pub(super) fn age(&self, slot: usize) -> usize {
         (self.next_index().saturating_sub(self.start(slot))) as usize
@@ -316,10 +378,19 @@ impl LagBank {
             clarity,
             lags_tested: tested,
             window: age,
+            mean_square: (total / age as f64) as f32,
+            note_share: 1.0,
             double_clarity,
             double_tested,
         })
     }
+}
+
+/// Whether period `long` is twice or three times `short`, within `tolerance` (a fraction).
+pub(super) fn is_multiple(long: f32, short: f32, tolerance: f32) -> bool {
+    [2.0f32, 3.0]
+        .iter()
+        .any(|k| (long / (k * short) - 1.0).abs() < tolerance)
 }
 
 /// The highest NSDF value within two lags of `lag`, if that neighbourhood was tested and is a local peak.
