@@ -60,7 +60,9 @@ pub struct ChordParams {
     /// old one's evidence to fade, while a re-strum of the same chord, or an unclear one, goes through smoothing.
     pub switch_margin: f32,
     /// Once an attack has switched the label, the margin by which a later, longer window of the same attack
-    /// replaces it.
+    /// replaces it. Small: the first switch took a clear margin, and each longer window hears more of the strum (its
+    /// last strings, finer frequencies), so its own reading is the better one; a large margin keeps a first guess
+    /// made on part of the strum (a power chord before the third has sounded) for another few analyses.
     pub refine_margin: f32,
     /// How long a chord label outlives silence or noise, in seconds: a rest between chugs or strums keeps the
     /// chord; only a longer silence clears it.
@@ -85,8 +87,8 @@ impl Default for ChordParams {
             margin_ringing: 0.05,
             rate_after_attack: 0.5,
             rate_ringing: 0.2,
-            switch_margin: 0.4,
-            refine_margin: 0.05,
+            switch_margin: 0.5,
+            refine_margin: 0.02,
             hold_silence_s: 0.5,
             own_attacks: true,
             spectrum: SpectrumParams::default(),
