@@ -147,6 +147,18 @@ fn a_high_note_damped_in_a_room_is_heard_damped_though_the_room_holds_its_fall_t
 }
 
 #[test]
+fn notes_damped_in_a_hall_are_heard_damped_though_the_hall_falls_slowly() {
+    // In a hall of 1 s the tail falls 6 dB in 0.1 s, short of every faster fall that is a damping: these five
+    // notes were voiced 669 blocks in all from 0.1 s after their damping. Their fall over 0.3 s at the hall's rate
+    // is a damping; a free string, past its first moments, falls far slower.
+    let voiced = voiced_in_tails(&[110.0, 196.0, 261.63, 392.0, 523.25], 1.0);
+    assert!(
+        voiced.iter().sum::<usize>() <= 450,
+        "blocks voiced from 0.1 s after the damping, per note: {voiced:?}"
+    );
+}
+
+#[test]
 fn a_soft_note_picked_as_a_loud_one_is_damped_in_a_room_is_heard() {
     // A loud note damped just as one 18 dB softer is picked (its attack heard): the loud note's falling room
     // tail hides the soft note's level, so it too may be heard damped, but it then falls like a string, far slower

@@ -16,7 +16,8 @@
 //! for a moment, ending the damping; the tail then falls on at the room's rate ([`FALL_ON_DB`] over 100 ms, or
 //! half of it over 50 ms), which damps the note again, and this second damping only ends when the level holds over the longer span.
 //! Where the room's tail is nearly as loud as the direct sound, the step is small and the fall is the room's own:
-//! over 0.15 s, a fall at a small room's rate ([`ROOM_FALL_DB_PER_SECOND`]) is a damping too.
+//! over 0.15 s, a fall at a small room's rate ([`ROOM_FALL_DB_PER_SECOND`]) is a damping too, and over 0.3 s one
+//! at a hall's ([`HALL_FALL_DB_PER_SECOND`]).
 
 /// Span (seconds) over which a damping's fall is measured.
 const FALL_SECONDS: f32 = 0.05;
@@ -43,8 +44,13 @@ const ROOM_FALL_SECONDS: f32 = 0.15;
 /// dies within tens of milliseconds and the room's tail falls at 60 dB per reverberation time, fast enough for
 /// rooms of up to 0.5 s, while a free string, once its first upper partials have died, falls many times slower.
 const ROOM_FALL_DB_PER_SECOND: f32 = 120.0;
-/// Largest ring of block levels kept (more than [`ROOM_FALL_SECONDS`] at any usual block size).
-const MAX_SPAN_BLOCKS: usize = 256;
+/// Longest span (seconds) over which a damping heard in a hall is measured, and the rate of fall over it (dB per
+/// second) that is a damping: halls of up to 1 s reverberation time; a free string falls this much this long only
+/// in its first moments, which the span, starting at the attack, leaves out.
+const HALL_FALL_SECONDS: f32 = 0.3;
+const HALL_FALL_DB_PER_SECOND: f32 = 60.0;
+/// Largest ring of block levels kept (more than [`HALL_FALL_SECONDS`] at any usual block size).
+const MAX_SPAN_BLOCKS: usize = 512;
 
 /// Tells a damped note from a ringing one by how fast its level falls.
 pub(super) struct ReleaseDetector {
@@ -55,13 +61,17 @@ pub(super) struct ReleaseDetector {
     long_span: usize,
     span: usize,
     hold_span: usize,
-    /// Blocks in [`ROOM_FALL_SECONDS`] (at least `long_span`): the length of the ring, and the power ratio of the
-    /// fall over it at [`ROOM_FALL_DB_PER_SECOND`].
+    /// Blocks in [`ROOM_FALL_SECONDS`] (at least `long_span`), and the power ratio of the fall over it at
+    /// [`ROOM_FALL_DB_PER_SECOND`].
     room_span: usize,
     room_fall_ratio: f32,
-    /// Next slot of `levels` to write: the level `room_span` blocks ago once the ring is full.
+    /// Blocks in [`HALL_FALL_SECONDS`] (at least `room_span`): the length of the ring, and the power ratio of the
+    /// fall over it at [`HALL_FALL_DB_PER_SECOND`].
+    hall_span: usize,
+    hall_fall_ratio: f32,
+    /// Next slot of `levels` to write: the level `hall_span` blocks ago once the ring is full.
     next: usize,
-    /// Blocks written since the last attack, up to `room_span`.
+    /// Blocks written since the last attack, up to `hall_span`.
     filled: usize,
     /// Power ratios of [`FALL_DB`], [`LONG_FALL_DB`], [`RISE_DB`] and [`HOLD_DB`].
     fall_ratio: f32,
@@ -87,8 +97,12 @@ impl ReleaseDetector {
         let long_span = blocks(LONG_FALL_SECONDS).clamp(3, MAX_SPAN_BLOCKS);
         let span = blocks(FALL_SECONDS).clamp(2, long_span - 1);
         let room_span = blocks(ROOM_FALL_SECONDS).clamp(long_span, MAX_SPAN_BLOCKS);
-        let room_seconds = room_span as f32 * block_seconds.max(1.0e-5);
+        let hall_span = blocks(HALL_FALL_SECONDS).clamp(room_span, MAX_SPAN_BLOCKS);
+        let seconds = |span: usize| span as f32 * block_seconds.max(1.0e-5);
+        let room_seconds = seconds(room_span);
         Self {
+            hall_span,
+            hall_fall_ratio: 10.0f32.powf(-HALL_FALL_DB_PER_SECOND * seconds(hall_span) / 10.0),
             room_span,
             room_fall_ratio: 10.0f32.powf(-ROOM_FALL_DB_PER_SECOND * room_seconds / 10.0),
             levels: [0.0; MAX_SPAN_BLOCKS],
@@ -130,18 +144,19 @@ impl ReleaseDetector {
             0.0
         };
         let ago = |blocks: usize| {
-            let slot = (self.next + self.room_span - blocks) % self.room_span;
+            let slot = (self.next + self.hall_span - blocks) % self.hall_span;
             self.levels.get(slot).copied().unwrap_or(0.0)
         };
         let long_span_ago = ago(self.long_span);
         let room_span_ago = ago(self.room_span);
+        let hall_span_ago = ago(self.hall_span);
         let span_ago = ago(self.span);
         let hold_ago = ago(self.hold_span);
         if let Some(slot) = self.levels.get_mut(self.next) {
             *slot = level;
         }
-        self.next = (self.next + 1) % self.room_span;
-        self.filled = (self.filled + 1).min(self.room_span);
+        self.next = (self.next + 1) % self.hall_span;
+        self.filled = (self.filled + 1).min(self.hall_span);
         let long_ratio = if self.held_after_damping {
             self.fall_on_ratio
         } else {
@@ -149,7 +164,8 @@ impl ReleaseDetector {
         };
         let falling_fast = (self.filled >= self.span && level < self.fall_ratio * span_ago)
             || (self.filled >= self.long_span && level < long_ratio * long_span_ago)
-            || (self.filled == self.room_span && level < self.room_fall_ratio * room_span_ago)
+            || (self.filled >= self.room_span && level < self.room_fall_ratio * room_span_ago)
+            || (self.filled == self.hall_span && level < self.hall_fall_ratio * hall_span_ago)
             || (self.held_after_damping
                 && self.filled >= self.span
                 && level < self.fall_on_half_ratio * span_ago);
