@@ -122,7 +122,7 @@ impl NoiseFloor {
     /// noise) that is not the noise floor; 1 when that share is below [`NOTE_SHARE_MIN`] (the window is mostly
     /// noise, and its clarity stands as read) or nothing is known of the floor.
     pub(super) fn share_of_note(&self, mean_square: f32, copies: f32) -> f32 {
-        if !(mean_square > 0.0) || self.floor <= 0.0 {
+        if mean_square.is_nan() || mean_square <= 0.0 || self.floor <= 0.0 {
             return 1.0;
         }
         let share = 1.0 - copies * self.floor / mean_square;

@@ -125,7 +125,7 @@ mod tests {
     #[test]
     fn a_passing_pitch_is_no_tail_and_an_attack_ends_one() {
         assert!(!damped_after_steady(220.0, 20).sounds(220.0, 0.1, 0.03));
-        let mut tail = damped_after_steady(220.0, 60);
+        let tail = damped_after_steady(220.0, 60);
         assert!(tail.sounds(220.0, 0.1, 0.03));
         let mut tail = damped_after_steady(220.0, 60);
         tail.attack();
