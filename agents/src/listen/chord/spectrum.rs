@@ -57,6 +57,9 @@ const FUNDAMENTAL_WINDOW: usize = HISTORY / 2;
 /// and other steady lines are no notes, while a string struck over them is.
 const ABOVE_BACKGROUND: f32 = 1.5;
 
+/// A peak of a full window must stand this many times above the band's median magnitude (12 dB).
+const ABOVE_MEDIAN: f32 = 4.0;
+
 /// Tunable settings of the transcription.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SpectrumParams {
@@ -222,7 +225,12 @@ impl Spectrum {
             return chroma;
         };
         // The noise floor is the band's median magnitude; a peak must stand well above it and within 40 dB of the top.
-        // Every other bin is enough to place the median, at half the cost.
+        // Every other bin is enough to place the median, at half the cost. A window shorter than the transform is
+        // zero-padded: each partial's main lobe spans HISTORY / len bins, and in a chord's dense spectrum (a
+        // distorted or bright one most of all, and low strings whose partials lie close) the skirts of neighbouring
+        // partials fill the valleys between them, so the median there is the partials' own, not noise. The margin
+        // above it shrinks with the square root of the lobe width: a short window after an attack keeps the
+        // partials that a full window would show standing clear.
         let mut n = 0;
         for (slot, &m) in self.sorted.iter_mut().zip(band.iter().step_by(2)) {
             *slot = m;
@@ -237,7 +245,8 @@ impl Spectrum {
         if top <= 1e-12 {
             return chroma;
         }
-        let threshold = (4.0 * median).max(top * 0.01);
+        let smear = (len as f32 / HISTORY as f32).sqrt();
+        let threshold = (ABOVE_MEDIAN * smear * median).max(top * 0.01);
         let mut count = 0;
         let mut top_note = 0.0f32;
         for k in lo..=hi {
