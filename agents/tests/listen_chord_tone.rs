@@ -83,37 +83,12 @@ fn distorted_major_chords_are_named_within_90_ms_of_their_strum() {
     // spectrum's valleys; the strings' partials must still count as peaks there, or the chord waits for a window
     // long enough to resolve them.
     let frets = [0, 3, 5, 7, 8, 10];
-    let mut signal = vec![0.0f32; ((frets.len() as f32 + 1.0) * RATE) as usize];
-    let mut played = Vec::new();
-    for (k, &fret) in frets.iter().enumerate() {
-        let start = 0.5 + k as f32;
-        let mut strings = vec![0.0f32; RATE as usize];
-        for (i, &midi) in voicing(ChordQuality::Major, fret).iter().enumerate() {
-            bright_pluck(&mut strings, (i as f32 * 0.008 * RATE) as usize, midi, 1.5);
-        }
-        add_damped(&mut signal, RATE, (start * RATE) as usize, strings);
-        let quality = ChordQuality::Major;
-        played.push((
-            start,
-            Chord {
-                root: root_of_fret(fret),
-                quality,
-            },
-        ));
-    }
+    let (signal, played) =
+        chord_each_second(&frets, ChordQuality::Major, 0.008, |strings, at, midi| {
+            bright_pluck(strings, at, midi, 1.5)
+        });
     let onsets: Vec<usize> = played.iter().map(|&(t, _)| block_of(t)).collect();
     let labels = track_with_onsets(&signal, &onsets);
-    let mut late = Vec::new();
-    for &(t, want) in &played {
-        let from = block_of(t);
-        match first_right(&labels, from, want) {
-            Some(b) if blocks_to_ms(b - from) <= 90.0 => {}
-            Some(b) => late.push(format!(
-                "{want:?} named after {:.0} ms",
-                blocks_to_ms(b - from)
-            )),
-            None => late.push(format!("{want:?} never named")),
-        }
-    }
+    let late = named_late(&labels, &played, 90.0);
     assert!(late.is_empty(), "{late:#?}");
 }

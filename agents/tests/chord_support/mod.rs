@@ -137,6 +137,53 @@ pub fn blocks_to_ms(blocks: usize) -> f32 {
     blocks as f32 * BLOCK as f32 / RATE * 1000.0
 }
 
+/// One `quality` chord a second from 0.5 s, a barre shape at each of `frets`, its strings `gap_s` apart (each made
+/// by `pluck(strings, start_sample, midi)`) and damped when the next chord is struck; the signal and the chords
+/// played (start in seconds, chord).
+pub fn chord_each_second(
+    frets: &[i32],
+    quality: ChordQuality,
+    gap_s: f32,
+    pluck: impl Fn(&mut [f32], usize, i32),
+) -> (Vec<f32>, Vec<(f32, Chord)>) {
+    let mut signal = vec![0.0f32; ((frets.len() as f32 + 1.0) * RATE) as usize];
+    let mut played = Vec::new();
+    for (k, &fret) in frets.iter().enumerate() {
+        let start = 0.5 + k as f32;
+        let mut strings = vec![0.0f32; RATE as usize];
+        for (i, &midi) in voicing(quality, fret).iter().enumerate() {
+            pluck(&mut strings, (i as f32 * gap_s * RATE) as usize, midi);
+        }
+        add_damped(&mut signal, RATE, (start * RATE) as usize, strings);
+        played.push((
+            start,
+            Chord {
+                root: root_of_fret(fret),
+                quality,
+            },
+        ));
+    }
+    (signal, played)
+}
+
+/// The chords of `played` (start in seconds, chord) that `labels` does not name within `limit_ms` of their start,
+/// each described with how late it was named, if at all.
+pub fn named_late(labels: &[Chord], played: &[(f32, Chord)], limit_ms: f32) -> Vec<String> {
+    let mut late = Vec::new();
+    for &(t, want) in played {
+        let from = block_of(t);
+        match first_right(labels, from, want) {
+            Some(b) if blocks_to_ms(b - from) <= limit_ms => {}
+            Some(b) => late.push(format!(
+                "{want:?} named after {:.0} ms",
+                blocks_to_ms(b - from)
+            )),
+            None => late.push(format!("{want:?} never named")),
+        }
+    }
+    late
+}
+
 pub const QUALITIES: [ChordQuality; 7] = [
     ChordQuality::Major,
     ChordQuality::Minor,
