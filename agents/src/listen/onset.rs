@@ -24,6 +24,11 @@
 //! apart beat: the rise out of a beat's trough is as slow as the fall into it, and a window that reaches back
 //! across the trough holds the beat's previous peak.
 //!
+//! A dark tone (the tone knob rolled off: a 12 dB/octave low-pass at 2 kHz) leaves the pre-emphasised energy to
+//! the partials that ring on, and a new note hardly rises above them; but the pick's click still jumps in the band
+//! of 8 to 12 kHz, where the strings' partials have died. So the rise test runs on that band too, held over three
+//! sub-blocks so a splice's ringing is no attack (`onset/high.rs`).
+//!
 //! A second path catches what the energy cannot: a new note that replaces a dying one at the same level (legato
 //! melody) and strums whose first strings are soft over a ringing chord. Every block a 512-point spectrum of the
 //! newest samples is compared, bin by bin, with the one of ~10 ms earlier (SuperFlux-style: the reference is the
@@ -78,12 +83,14 @@ use std::sync::Arc;
 mod click;
 mod energy;
 mod flux;
+mod high;
 mod params;
 mod rate;
 
 use click::ClickWatch;
 use energy::{EnergyTrack, mean_energy, sub_block_energy};
 use flux::FluxView;
+use high::HighBand;
 pub use params::OnsetParams;
 use rate::{RateFront, hold_broken};
 
@@ -120,6 +127,9 @@ pub struct OnsetFrame {
     pub rise_db: f32,
     /// Largest rise (dB) of a sub-block's low-band energy over its own background in this block.
     pub low_rise_db: f32,
+    /// Largest rise (dB) of a sub-block's high-band energy (the pick's click above the partials) over its own
+    /// background in this block.
+    pub high_rise_db: f32,
 }
 
 /// Per-block onset detector.
@@ -143,6 +153,8 @@ pub struct OnsetDetector {
     low: EnergyTrack,
     /// Low-band samples of the current block.
     low_band: [f32; BLOCK],
+    /// The band of the pick's click above the partials (`onset/high.rs`).
+    high: HighBand,
     /// Linear forms of the dB thresholds.
     rise_ratio: f32,
     low_rise_ratio: f32,
@@ -245,6 +257,13 @@ impl OnsetDetector {
                 (params.low_floor_learning_ms * subs_per_ms).round() as usize,
             ),
             low_band: [0.0; BLOCK],
+            high: HighBand::new(
+                sr,
+                &params,
+                (params.background_ms * subs_per_ms).round() as usize,
+                smooth_coef,
+                floor_rise,
+            ),
             rise_ratio: db(params.rise_db),
             low_rise_ratio: if params.low_rise_db > 0.0 {
                 db(params.low_rise_db)
@@ -356,6 +375,7 @@ impl OnsetDetector {
         for filter in &mut self.low_filters {
             filter.flush();
         }
+        self.high.take_block(&self.recent[recent_start..]);
         self.emphasised[n..].fill(0.0);
         self.low_band[n..].fill(0.0);
         self.previous_sample = previous;
@@ -365,6 +385,7 @@ impl OnsetDetector {
         let mut best_sub = 0usize;
         let mut best_background = TINY;
         let mut best_low_rise = 1.0f32;
+        let mut best_high_rise = 1.0f32;
         let mut loudest_raw = 0.0f32;
         for sub in 0..SUBS_PER_BLOCK {
             let start = sub * SUB;
@@ -374,6 +395,9 @@ impl OnsetDetector {
             let background = self.broadband.push(energy);
             let low_energy = mean_energy(&self.low_band[start..start + SUB]);
             let low_background = self.low.push(low_energy);
+            let high_rise =
+                self.high
+                    .push_sub(start, self.params.click_trim, self.gate, self.floor_ratio);
             self.since_onset = self.since_onset.saturating_add(1);
             // (the zeros that pad a short block are no collapse)
             self.since_collapse = if start + SUB <= n && energy < background * self.collapse_ratio {
@@ -410,6 +434,23 @@ impl OnsetDetector {
                     strength: 10.0 * rise.log10(),
                 });
             }
+            // the high band: the pick's click, when a dark tone leaves the emphasised energy to the partials that ring
+            // (a rise held over three sub-blocks, which a splice's ringing is not)
+            let high_rise = high_rise.filter(|_| raw_energy > self.raw_gate);
+            if let Some(rise) = high_rise {
+                best_high_rise = best_high_rise.max(rise);
+            }
+            if let Some(high_rise) = high_rise.filter(|&r| r > self.high.rise_ratio)
+                && self.since_onset > self.refractory_subs
+                && frame.onset.is_none()
+            {
+                self.since_onset = 0;
+                // (the rise has held since the first of the three sub-blocks)
+                frame.onset = Some(Onset {
+                    offset: start.saturating_sub(2 * SUB) as u32,
+                    strength: 10.0 * high_rise.log10(),
+                });
+            }
             // the low band: a swelling distorted note or a palm-muted chug under the churn of a ringing chord
             let low_audible =
                 low_energy > self.gate && low_energy > self.low.noise_floor() * self.floor_ratio;
@@ -436,6 +477,7 @@ impl OnsetDetector {
         };
 
         frame.low_rise_db = 10.0 * best_low_rise.log10();
+        frame.high_rise_db = 10.0 * best_high_rise.log10();
         let previous_rise = self.recent_rises[(self.rise_pos + RISE_MEMORY - 1) % RISE_MEMORY];
         // a rise of the low band is evidence of an attack as good as one of the pre-emphasised energy: a down-strum
         // over a ringing chord starts on its lowest string

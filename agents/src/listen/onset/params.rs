@@ -127,6 +127,14 @@ pub struct OnsetParams {
     /// heard without an energy rise 2.8 or more in 98 %; 1.5 cost no attack on guitar-dev and halved the false
     /// onsets with reverb (13 -> 6).
     pub held_flux_min: f32,
+    /// Band (Hz) of the pick's click above the partials (`onset/high.rs`): a fourth-order high-pass at the first,
+    /// a second-order low-pass at the second.
+    pub high_band_hz: (f32, f32),
+    /// How far (dB) the high band's energy must rise above its own background, over three sub-blocks, to be an
+    /// onset (0: off). Through a 2 kHz tone control (guitar-dev's dark copy), onset recall 0.911 -> 0.912 and the
+    /// median delay 3.5 -> 2.3 ms; on guitar-dev itself recall 0.933 -> 0.935, median delay 2.2 -> 1.8 ms, false
+    /// onsets unchanged (6 dB: a little less of both; with a rise over two sub-blocks, splices in f2 were onsets).
+    pub high_rise_db: f32,
 }
 
 impl Default for OnsetParams {
@@ -177,6 +185,8 @@ impl Default for OnsetParams {
             collapse_db: 40.0,
             flux_hold_blocks: 8,
             held_flux_min: 1.5,
+            high_band_hz: (8000.0, 12000.0),
+            high_rise_db: 4.5,
         }
     }
 }
