@@ -354,10 +354,11 @@ impl OnsetDetector {
         self.recent.copy_within(n.., 0);
         let recent_start = FRAME - n;
         let mut previous = self.previous_sample;
-        for (((e, l), r), &x) in self
+        for ((((e, l), h), r), &x) in self
             .emphasised
             .iter_mut()
             .zip(self.low_band.iter_mut())
+            .zip(self.high.band.iter_mut())
             .zip(self.recent[recent_start..].iter_mut())
             .zip(block.iter())
         {
@@ -371,11 +372,12 @@ impl OnsetDetector {
             *e = self.lowpass - previous;
             previous = self.lowpass;
             *l = self.low_filters.iter_mut().fold(x, |y, f| f.run(y));
+            *h = self.high.filters.iter_mut().fold(x, |y, f| f.run(y));
         }
         for filter in &mut self.low_filters {
             filter.flush();
         }
-        self.high.take_block(&self.recent[recent_start..]);
+        self.high.end_block(n);
         self.emphasised[n..].fill(0.0);
         self.low_band[n..].fill(0.0);
         self.previous_sample = previous;

@@ -19,11 +19,12 @@ use std::f32::consts::FRAC_1_SQRT_2;
 
 /// Band-pass, samples and energy envelope of the high band.
 pub(super) struct HighBand {
-    /// Fourth-order high-pass at the band's foot, second-order low-pass at its top.
-    filters: [Biquad; 3],
+    /// Fourth-order high-pass at the band's foot, second-order low-pass at its top (run by the detector's loop
+    /// over the block, beside its other filters, so their chains of dependent operations overlap).
+    pub(super) filters: [Biquad; 3],
     track: EnergyTrack,
     /// Band-passed samples of the current block.
-    band: [f32; BLOCK],
+    pub(super) band: [f32; BLOCK],
     /// Energies of the two sub-blocks before the newest, newest first.
     previous: [f32; 2],
     /// How far the energy of three sub-blocks must rise over the background (linear; `f32::MAX`: off).
@@ -58,15 +59,12 @@ impl HighBand {
         }
     }
 
-    /// Filters the block's (held, finite) samples `block` into the band; the rest of it is zeros.
-    pub(super) fn take_block(&mut self, block: &[f32]) {
-        for (y, &x) in self.band.iter_mut().zip(block) {
-            *y = self.filters.iter_mut().fold(x, |y, f| f.run(y));
-        }
+    /// Ends the block of `n` samples filtered into `band`: keeps the filters' states finite and zeroes the rest.
+    pub(super) fn end_block(&mut self, n: usize) {
         for filter in &mut self.filters {
             filter.flush();
         }
-        self.band[block.len().min(BLOCK)..].fill(0.0);
+        self.band[n.min(BLOCK)..].fill(0.0);
     }
 
     /// Takes in the sub-block of the current block starting at `start` and returns its rise (linear) over the
