@@ -5,7 +5,6 @@
 use agents::listen::BLOCK;
 use agents::listen::onset::{OnsetDetector, OnsetParams};
 use noise_support::add_pluck;
-use std::f32::consts::TAU;
 
 mod noise_support;
 

@@ -2,8 +2,8 @@
 //! low-pass at 2 kHz), where the pick's click is 12 to 30 dB down and the partials that ring on fill the emphasis.
 
 use agents::listen::BLOCK;
-use agents::listen::onset::{OnsetDetector, OnsetParams};
-use noise_support::{Noise, add_pluck};
+use agents::listen::onset::OnsetParams;
+use noise_support::{Noise, add_pluck, onset_blocks};
 
 mod noise_support;
 
@@ -28,18 +28,12 @@ fn darkened(signal: &[f32], hz: f32) -> Vec<f32> {
         .collect()
 }
 
-/// Runs a detector with `params` over `signal`; returns the samples at which its onsets were reported (the end of
-/// the block that reported them, when the detector knew).
+/// The samples at which a detector with `params` reported the onsets of `signal`: the end of the block that
+/// reported each, when the detector knew.
 fn onsets_known_at(signal: &[f32], params: OnsetParams) -> Vec<usize> {
-    let mut detector = OnsetDetector::with_params(SR, params);
-    signal
-        .chunks(BLOCK)
-        .enumerate()
-        .filter_map(|(b, block)| {
-            let frame = detector.process(block);
-            assert!(frame.odf.is_finite() && frame.high_rise_db.is_finite());
-            frame.onset.map(|_| (b + 1) * BLOCK)
-        })
+    onset_blocks(signal, params)
+        .iter()
+        .map(|b| (b + 1) * BLOCK)
         .collect()
 }
 

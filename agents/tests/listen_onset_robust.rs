@@ -1,8 +1,8 @@
 //! Tests of the onset detector on what real inputs add to the guitar: hum, hiss, and the input stopping dead.
 
 use agents::listen::BLOCK;
-use agents::listen::onset::{OnsetDetector, OnsetParams};
-use noise_support::{Noise, add_pluck};
+use agents::listen::onset::OnsetParams;
+use noise_support::{Noise, add_pluck, onset_blocks};
 use std::f32::consts::TAU;
 
 mod noise_support;
@@ -34,20 +34,6 @@ fn hiss(n: usize, level_db: f32, seed: u32) -> Vec<f32> {
     // uniform noise in -1..1 has RMS 1/sqrt(3)
     (0..n)
         .map(|_| db(level_db) * 3f32.sqrt() * noise.next())
-        .collect()
-}
-
-/// Runs a detector with `params` over `signal`; returns the blocks its onsets were reported in.
-fn onset_blocks(signal: &[f32], params: OnsetParams) -> Vec<usize> {
-    let mut detector = OnsetDetector::with_params(SR, params);
-    signal
-        .chunks(BLOCK)
-        .enumerate()
-        .filter_map(|(b, block)| {
-            let frame = detector.process(block);
-            assert!(frame.odf.is_finite());
-            frame.onset.map(|_| b)
-        })
         .collect()
 }
 

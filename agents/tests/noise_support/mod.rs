@@ -1,5 +1,8 @@
-//! Synthesized signals for the onset tests: a seeded noise source (pick noise, hiss, bursts) and a plucked string.
+//! Synthesized signals for the onset tests: a seeded noise source (pick noise, hiss, bursts) and a plucked string;
+//! and a run of the detector over a signal.
 
+use agents::listen::BLOCK;
+use agents::listen::onset::{OnsetDetector, OnsetParams};
 use std::f32::consts::TAU;
 
 /// Sample rate of the synthesized signals.
@@ -74,4 +77,20 @@ pub fn add_pluck_at(
         }
         *s += norm * v;
     }
+}
+
+/// Runs a detector with `params` over `signal` (48 kHz); returns the blocks its onsets were reported in. Every
+/// frame's novelty and rises must be finite.
+#[allow(dead_code)]
+pub fn onset_blocks(signal: &[f32], params: OnsetParams) -> Vec<usize> {
+    let mut detector = OnsetDetector::with_params(SR, params);
+    signal
+        .chunks(BLOCK)
+        .enumerate()
+        .filter_map(|(b, block)| {
+            let frame = detector.process(block);
+            assert!(frame.odf.is_finite() && frame.high_rise_db.is_finite());
+            frame.onset.map(|_| b)
+        })
+        .collect()
 }
