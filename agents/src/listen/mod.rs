@@ -14,6 +14,12 @@ pub mod tuning;
 /// Samples per control block: the unit of time of the whole listener.
 pub const BLOCK: usize = 64;
 
+/// The power (energy) ratio of `db` decibels: the detectors keep their dB settings as the linear ratios their
+/// energies are compared with.
+pub(crate) fn power_ratio(db: f32) -> f32 {
+    10f32.powf(db / 10.0)
+}
+
 /// An attack found inside a block.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Onset {

@@ -75,7 +75,7 @@
 //! attack is caught in the block where it happens or the next.
 
 use super::biquad::Biquad;
-use super::{BLOCK, Onset};
+use super::{BLOCK, Onset, power_ratio};
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 use std::sync::Arc;
@@ -214,9 +214,11 @@ impl OnsetDetector {
         };
         let (rate, sr) = RateFront::new(sr);
         let subs_per_ms = sr / 1000.0 / SUB as f32;
-        let db = |d: f32| 10f32.powf(d / 10.0);
+        // a rise of 0 dB switches its path off
+        let rise_or_off = |d: f32| if d > 0.0 { power_ratio(d) } else { f32::MAX };
+        let background_subs = (params.background_ms * subs_per_ms).round() as usize;
         let smooth_coef = 1.0 - (-1.0 / (5.0 * subs_per_ms)).exp();
-        let floor_rise = db(params.floor_rise_db_per_s / (1000.0 * subs_per_ms));
+        let floor_rise = power_ratio(params.floor_rise_db_per_s / (1000.0 * subs_per_ms));
         let main = FluxView::new(params.window_fall);
         let window_power: f32 = main.window.iter().map(|w| w * w).sum();
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(FRAME);
@@ -238,7 +240,7 @@ impl OnsetDetector {
             },
             // (the tracks clamp their windows to what their history holds)
             broadband: EnergyTrack::new(
-                (params.background_ms * subs_per_ms).round() as usize,
+                background_subs,
                 params.gap_subs,
                 smooth_coef,
                 floor_rise,
@@ -260,25 +262,22 @@ impl OnsetDetector {
             high: HighBand::new(
                 sr,
                 &params,
-                (params.background_ms * subs_per_ms).round() as usize,
+                background_subs,
                 smooth_coef,
                 floor_rise,
+                rise_or_off(params.high_rise_db),
             ),
-            rise_ratio: db(params.rise_db),
-            low_rise_ratio: if params.low_rise_db > 0.0 {
-                db(params.low_rise_db)
-            } else {
-                f32::MAX
-            },
-            floor_ratio: db(params.floor_margin_db),
-            gate: db(params.gate_db),
-            raw_gate: db(params.raw_gate_db),
+            rise_ratio: power_ratio(params.rise_db),
+            low_rise_ratio: rise_or_off(params.low_rise_db),
+            floor_ratio: power_ratio(params.floor_margin_db),
+            gate: power_ratio(params.gate_db),
+            raw_gate: power_ratio(params.raw_gate_db),
             // Start as if an onset had just been heard: until the background window has filled, whatever is
             // already sounding (hiss, hum) would otherwise look like an attack out of silence.
             since_onset: 0,
             since_collapse: u32::MAX,
             collapse_ratio: if params.collapse_db > 0.0 {
-                db(-params.collapse_db)
+                power_ratio(-params.collapse_db)
             } else {
                 0.0
             },

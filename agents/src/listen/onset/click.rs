@@ -29,6 +29,7 @@
 
 use super::OnsetParams;
 use super::energy::SubBlockEnergy;
+use crate::listen::power_ratio;
 
 /// Most sub-blocks kept (15 ms at 192 kHz with 16-sample sub-blocks).
 const MAX_SUBS: usize = 192;
@@ -103,10 +104,10 @@ impl ClickWatch {
             before_subs: subs(12.0),
             peak_subs: subs(15.0),
             after_subs: subs(2.0),
-            step_ratio: 10f32.powf(step_db / 10.0),
-            post_ratio: 10f32.powf(post_db / 10.0),
-            weak_step_ratio: 10f32.powf(weak_db / 10.0),
-            weak_post_ratio: 10f32.powf(weak_post_db / 10.0),
+            step_ratio: power_ratio(step_db),
+            post_ratio: power_ratio(post_db),
+            weak_step_ratio: power_ratio(weak_db),
+            weak_post_ratio: power_ratio(weak_post_db),
             weak_rise_db,
             weak: false,
             before: 0.0,

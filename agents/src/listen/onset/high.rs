@@ -33,13 +33,14 @@ pub(super) struct HighBand {
 
 impl HighBand {
     /// The band of `params.high_band_hz` at `sr`, with the background of the pre-emphasised energy (`window` and
-    /// `gap` sub-blocks) and its noise-floor tracking.
+    /// `gap` sub-blocks) and its noise-floor tracking; its energy must rise `rise_ratio` over the background.
     pub(super) fn new(
         sr: f32,
         params: &OnsetParams,
         window: usize,
         smooth_coef: f32,
         floor_rise: f32,
+        rise_ratio: f32,
     ) -> Self {
         let (foot, top) = params.high_band_hz;
         Self {
@@ -51,11 +52,7 @@ impl HighBand {
             track: EnergyTrack::new(window, params.gap_subs, smooth_coef, floor_rise, 0),
             band: [0.0; BLOCK],
             previous: [TINY; 2],
-            rise_ratio: if params.high_rise_db > 0.0 {
-                10f32.powf(params.high_rise_db / 10.0)
-            } else {
-                f32::MAX
-            },
+            rise_ratio,
         }
     }
 

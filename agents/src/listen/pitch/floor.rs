@@ -12,6 +12,7 @@
 //! floor: a legato line that never rests is not noise.
 
 use super::nsdf::Reading;
+use crate::listen::power_ratio;
 
 /// Time constant (seconds) of the level the floor is taken from: long enough that a single quiet moment of
 /// the noise does not pull the floor far below its mean, short enough to find a rest of a few tens of ms.
@@ -61,7 +62,7 @@ impl NoiseFloor {
             blocks_heard: 0,
             floor: 0.0,
             learnt: false,
-            rise: 10.0f32.powf(RISE_DB_PER_SECOND * block_seconds / 10.0),
+            rise: power_ratio(RISE_DB_PER_SECOND * block_seconds),
             fall_weight: 1.0 - (-block_seconds / FALL_SECONDS).exp(),
             settle_blocks: (LEVEL_SECONDS / block_seconds).ceil() as u32,
         }

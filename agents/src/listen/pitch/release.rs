@@ -19,6 +19,8 @@
 //! over 0.15 s, a fall at a small room's rate ([`ROOM_FALL_DB_PER_SECOND`]) is a damping too, and over 0.3 s one
 //! at a hall's ([`HALL_FALL_DB_PER_SECOND`]).
 
+use crate::listen::power_ratio;
+
 /// Span (seconds) over which a damping's fall is measured.
 const FALL_SECONDS: f32 = 0.05;
 /// A fall of this much (dB) over [`FALL_SECONDS`] is a damping: a free string falls at most about half as fast.
@@ -102,24 +104,24 @@ impl ReleaseDetector {
         let room_seconds = seconds(room_span);
         Self {
             hall_span,
-            hall_fall_ratio: 10.0f32.powf(-HALL_FALL_DB_PER_SECOND * seconds(hall_span) / 10.0),
+            hall_fall_ratio: power_ratio(-HALL_FALL_DB_PER_SECOND * seconds(hall_span)),
             room_span,
-            room_fall_ratio: 10.0f32.powf(-ROOM_FALL_DB_PER_SECOND * room_seconds / 10.0),
+            room_fall_ratio: power_ratio(-ROOM_FALL_DB_PER_SECOND * room_seconds),
             levels: [0.0; MAX_SPAN_BLOCKS],
             long_span,
             span,
             hold_span: blocks(HOLD_SECONDS).clamp(1, long_span),
             next: 0,
             filled: 0,
-            fall_ratio: 10.0f32.powf(-FALL_DB / 10.0),
-            long_fall_ratio: 10.0f32.powf(-LONG_FALL_DB / 10.0),
-            rise_ratio: 10.0f32.powf(RISE_DB / 10.0),
-            hold_ratio: 10.0f32.powf(-HOLD_DB / 10.0),
+            fall_ratio: power_ratio(-FALL_DB),
+            long_fall_ratio: power_ratio(-LONG_FALL_DB),
+            rise_ratio: power_ratio(RISE_DB),
+            hold_ratio: power_ratio(-HOLD_DB),
             damped_low: None,
             held_after_damping: false,
-            fall_on_ratio: 10.0f32.powf(-FALL_ON_DB / 10.0),
-            fall_on_half_ratio: 10.0f32.powf(-FALL_ON_DB * FALL_SECONDS / LONG_FALL_SECONDS / 10.0),
-            fall_on_hold_ratio: 10.0f32.powf(-HOLD_DB * LONG_FALL_SECONDS / HOLD_SECONDS / 10.0),
+            fall_on_ratio: power_ratio(-FALL_ON_DB),
+            fall_on_half_ratio: power_ratio(-FALL_ON_DB * FALL_SECONDS / LONG_FALL_SECONDS),
+            fall_on_hold_ratio: power_ratio(-HOLD_DB * LONG_FALL_SECONDS / HOLD_SECONDS),
         }
     }
 
