@@ -42,16 +42,8 @@ fn misnamed(chords: &[(ChordQuality, i32)], down: i32, within_ms: f32) -> Vec<St
                 to - from
             ));
         }
-        let from = block_of(t);
-        match first_right(&labels, from, want) {
-            Some(b) if blocks_to_ms(b - from) <= within_ms => {}
-            Some(b) => wrong.push(format!(
-                "{want:?} at {t:.1} s named after {:.0} ms",
-                blocks_to_ms(b - from)
-            )),
-            None => wrong.push(format!("{want:?} at {t:.1} s never named")),
-        }
     }
+    wrong.extend(named_late(&labels, &played, within_ms));
     wrong
 }
 

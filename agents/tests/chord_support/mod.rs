@@ -175,10 +175,10 @@ pub fn named_late(labels: &[Chord], played: &[(f32, Chord)], limit_ms: f32) -> V
         match first_right(labels, from, want) {
             Some(b) if blocks_to_ms(b - from) <= limit_ms => {}
             Some(b) => late.push(format!(
-                "{want:?} named after {:.0} ms",
+                "{want:?} at {t:.1} s named after {:.0} ms",
                 blocks_to_ms(b - from)
             )),
-            None => late.push(format!("{want:?} never named")),
+            None => late.push(format!("{want:?} at {t:.1} s never named")),
         }
     }
     late
