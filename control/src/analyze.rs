@@ -109,11 +109,16 @@ struct Job {
     json: PathBuf,
     sc_json: Option<PathBuf>,
     work: PathBuf,
-    /// Frames the render will have: the take with its tail.
-    frames: u64,
-    /// Frames of the take itself, which the render must hold.
+    /// Frames of the take itself before its tail, which the render must hold.
     take_frames: usize,
     frames_done: AtomicU64,
+}
+
+impl Job {
+    /// Frames the render will have: the take with its tail.
+    fn frames(&self) -> u64 {
+        self.take.samples.len() as u64
+    }
 }
 
 /// Seconds rendered after the end of a take (at its resting level), so that events in its last blocks come out.
@@ -145,7 +150,7 @@ pub fn run(args: &Args) -> Result<()> {
         Some(Server::prepare(args, &work)?)
     };
 
-    let total: u64 = jobs.iter().map(|job| job.frames).sum();
+    let total: u64 = jobs.iter().map(Job::frames).sum();
     let bar = ProgressBar::new(total).with_style(
         ProgressStyle::with_template(
             "rendering {msg} [{bar:32}] {percent:>3}% {elapsed} eta {eta}",
@@ -176,7 +181,7 @@ pub fn run(args: &Args) -> Result<()> {
         || {
             bar.set_position(
                 jobs.iter()
-                    .map(|job| job.frames_done.load(Ordering::Relaxed).min(job.frames))
+                    .map(|job| job.frames_done.load(Ordering::Relaxed).min(job.frames()))
                     .sum(),
             )
         },
@@ -267,7 +272,7 @@ fn plan(takes: Vec<Take>, args: &Args, work: &Path) -> Result<Vec<Job>> {
         );
     }
     let mut jobs = Vec::new();
-    for (index, take) in takes.into_iter().enumerate() {
+    for (index, mut take) in takes.into_iter().enumerate() {
         let json = single_file
             .cloned()
             .unwrap_or_else(|| out_dir.join(format!("{}.json", take.stem)));
@@ -275,16 +280,13 @@ fn plan(takes: Vec<Take>, args: &Args, work: &Path) -> Result<Vec<Job>> {
             .compare_sc
             .then(|| out_dir.join("sc").join(format!("{}.json", take.stem)));
         let take_frames = take.samples.len();
-        let mut take = take;
         take.ring_out(TAIL);
-        let frames = (take.duration() * f64::from(take.sample_rate)) as u64;
         let work = work.join(format!("{index:03}-{}", take.stem));
         jobs.push(Job {
             take,
             json,
             sc_json,
             work,
-            frames,
             take_frames,
             frames_done: AtomicU64::new(0),
         });
@@ -375,7 +377,7 @@ fn analyze(job: &Job, args: &Args, server: &Server) -> Result<String> {
             rendered[0].len()
         );
     }
-    job.frames_done.store(job.frames, Ordering::Relaxed);
+    job.frames_done.store(job.frames(), Ordering::Relaxed);
 
     let rate = take.sample_rate;
     let heard = Detections {
