@@ -369,41 +369,41 @@ fn analyze(job: &Job, args: &Args, server: &Server) -> Result<String> {
             extensions.display()
         );
     }
-    let rendered = crate::nrt::read_channels(&out)?;
-    if rendered.len() != channels || rendered[channel::INPUT].len() < job.take_frames {
+    let rendered = crate::nrt::read_blocks(&out)?;
+    if rendered.len() != channels || rendered[channel::INPUT].frames() < job.take_frames {
         bail!(
             "the render holds {} channels of {} frames, not the whole take",
             rendered.len(),
-            rendered[0].len()
+            rendered.first().map_or(0, |c| c.frames())
         );
     }
     job.frames_done.store(job.frames(), Ordering::Relaxed);
 
     let rate = take.sample_rate;
     let heard = Detections {
-        onsets: Some(det::trigger_times(&rendered[channel::ONSET], rate)),
+        onsets: Some(rendered[channel::ONSET].trigger_times(rate)),
         pitch: Some(det::pitch_track(
-            &det::audio_rate_values(&rendered[channel::PITCH]),
+            &rendered[channel::PITCH].audio_rate_values(),
             rate,
         )),
         chords: Some(det::chord_track(
-            &det::audio_rate_values(&rendered[channel::CHORD_ROOT]),
-            &det::audio_rate_values(&rendered[channel::CHORD_QUALITY]),
+            &rendered[channel::CHORD_ROOT].audio_rate_values(),
+            &rendered[channel::CHORD_QUALITY].audio_rate_values(),
             rate,
         )),
-        beats: Some(det::trigger_times(&rendered[channel::BEAT], rate)),
+        beats: Some(rendered[channel::BEAT].trigger_times(rate)),
     };
     write_json(&job.json, &heard)?;
     let mut summary = format!("{}: {}", job.json.display(), counts(&heard));
     if let Some(sc_json) = &job.sc_json {
         let sc = Detections {
-            onsets: Some(det::trigger_times(&rendered[channel::SC_ONSET], rate)),
+            onsets: Some(rendered[channel::SC_ONSET].trigger_times(rate)),
             pitch: Some(det::pitch_track(
-                &det::control_rate_values(&rendered[channel::SC_PITCH]),
+                &rendered[channel::SC_PITCH].control_rate_values(),
                 rate,
             )),
             chords: None,
-            beats: Some(det::trigger_times(&rendered[channel::SC_BEAT], rate)),
+            beats: Some(rendered[channel::SC_BEAT].trigger_times(rate)),
         };
         write_json(sc_json, &sc)?;
         summary += &format!("; SuperCollider: {}", counts(&sc));

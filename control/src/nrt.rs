@@ -5,6 +5,7 @@
 //! `/b_allocRead` at time 0 and played with `PlayBuf` inside the synth; it stops at the time of the last
 //! bundle, so a score ends with a bundle at the length it should render.
 
+use crate::detections::BlockValues;
 use anyhow::{Context, Result, bail};
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType, encoder};
 use std::fs::{self, File};
@@ -158,12 +159,12 @@ impl Render<'_> {
     }
 }
 
-/// The channels of a float WAV file, each as one vector of samples.
-pub fn read_channels(path: &Path) -> Result<Vec<Vec<f32>>> {
+/// The channels of a float WAV file, each read block by block as it streams in (see [`BlockValues`]).
+pub fn read_blocks(path: &Path) -> Result<Vec<BlockValues>> {
     let mut reader = hound::WavReader::open(path)
         .with_context(|| format!("read the render {}", path.display()))?;
     let count = usize::from(reader.spec().channels);
-    let mut channels = vec![Vec::with_capacity(reader.duration() as usize); count];
+    let mut channels: Vec<BlockValues> = (0..count).map(|_| BlockValues::default()).collect();
     for (i, sample) in reader.samples::<f32>().enumerate() {
         channels[i % count]
             .push(sample.with_context(|| format!("read the render {}", path.display()))?);
