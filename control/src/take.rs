@@ -15,14 +15,23 @@ pub struct Take {
 }
 
 impl Take {
-    /// Reads `path`; every failure is one sentence naming the file and saying to give a WAV file.
+    /// Reads `path`; every failure is one sentence naming the file and saying to give a WAV file. A file cut short is
+    /// read as far as it goes, with a warning.
     pub fn read(path: &Path) -> Result<Take> {
         let name = path.display();
         let samples_and_rate = read_mono(path)
             .map_err(|reason| anyhow!("cannot read {name}: {reason}; give a WAV file"))?;
-        let (samples, sample_rate) = samples_and_rate;
+        let (samples, sample_rate, cut) = samples_and_rate;
         if samples.is_empty() {
             bail!("cannot read {name}: it holds no audio; give a WAV file");
+        }
+        if let Some(Cut { read, promised }) = cut {
+            let seconds = |frames: usize| frames as f64 / f64::from(sample_rate.max(1));
+            eprintln!(
+                "performia: {name} ends early ({:.1} s of the {:.1} s its header says): listening to what is there",
+                seconds(read),
+                seconds(promised)
+            );
         }
         let stem = path
             .file_stem()
@@ -68,25 +77,57 @@ impl Take {
     }
 }
 
-/// The samples of `path` averaged over its channels, and its sample rate.
-fn read_mono(path: &Path) -> Result<(Vec<f32>, u32), hound::Error> {
+/// The samples of `path` averaged over its channels, and its sample rate. A file that ends before its header says
+/// (a recorder stopped by a crash or a full disk) is read as far as it goes; `Cut` says how far.
+fn read_mono(path: &Path) -> Result<(Vec<f32>, u32, Option<Cut>), hound::Error> {
     let mut reader = hound::WavReader::open(path)?;
     let spec = reader.spec();
     let channels = usize::from(spec.channels.max(1));
-    let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().collect::<Result<_, _>>()?,
+    let promised = reader.len() as usize;
+    let mut interleaved = Vec::with_capacity(promised);
+    match spec.sample_format {
+        hound::SampleFormat::Float => {
+            read_until_cut(reader.samples::<f32>(), |s| s, &mut interleaved)?
+        }
         hound::SampleFormat::Int => {
             // Full scale of a signed integer of this width is 2^(bits-1).
             let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
-            reader
-                .samples::<i32>()
-                .map(|s| s.map(|s| s as f32 * scale))
-                .collect::<Result<_, _>>()?
+            read_until_cut(
+                reader.samples::<i32>(),
+                |s| s as f32 * scale,
+                &mut interleaved,
+            )?
         }
     };
+    let cut = (interleaved.len() < promised).then(|| Cut {
+        read: interleaved.len() / channels,
+        promised: promised / channels,
+    });
     let mono = interleaved
         .chunks_exact(channels)
         .map(|frame| frame.iter().sum::<f32>() / channels as f32)
         .collect();
-    Ok((mono, spec.sample_rate))
+    Ok((mono, spec.sample_rate, cut))
+}
+
+/// How much of a file that ends early was there: frames read, and frames its header promised.
+struct Cut {
+    read: usize,
+    promised: usize,
+}
+
+/// Appends samples to `out` until the file ends; an error before the first sample is the file's error.
+fn read_until_cut<T>(
+    samples: impl Iterator<Item = Result<T, hound::Error>>,
+    convert: impl Fn(T) -> f32,
+    out: &mut Vec<f32>,
+) -> Result<(), hound::Error> {
+    for sample in samples {
+        match sample {
+            Ok(sample) => out.push(convert(sample)),
+            Err(_) if !out.is_empty() => break,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
 }

@@ -369,3 +369,40 @@ fn a_file_that_is_not_audio_gives_one_line_that_says_so_and_fails() {
     }
     assert!(!dir.join("garbage.json").exists() && !dir.join("missing.json").exists());
 }
+
+#[test]
+fn a_take_cut_short_by_a_crashed_recorder_is_heard_as_far_as_it_goes_with_a_warning() {
+    let dir = scratch("control_analyze_cut");
+    write_stereo_16(&dir.join("whole.wav"), &take());
+    let bytes = std::fs::read(dir.join("whole.wav")).unwrap();
+    // The header still promises the whole take; the data stops after the second pluck, mid-frame.
+    let kept = 44 + 4 * 40_000 + 3;
+    std::fs::write(dir.join("cut.wav"), &bytes[..kept]).unwrap();
+    let (ok, stderr) = performia(
+        &dir,
+        &[
+            "analyze",
+            "cut.wav",
+            "-o",
+            "cut.json",
+            "--extensions",
+            ext(),
+        ],
+    );
+    assert!(ok, "performia analyze refused the cut take:\n{stderr}");
+    assert!(
+        stderr.contains("cut.wav ends early (0.8 s of the 1.8 s its header says)"),
+        "no warning: {stderr}"
+    );
+    let onsets = times(&read_json(&dir.join("cut.json")), "onsets");
+    // (a pluck on the very first sample need not be an onset: see the first test)
+    let second = PLUCKS[1].0 as f64 / f64::from(SR);
+    assert!(
+        onsets.iter().any(|&o| o > second && o < second + 0.01),
+        "the pluck before the cut is not heard: {onsets:?}"
+    );
+    assert!(
+        onsets.iter().all(|&o| o < 0.85),
+        "onsets after the cut: {onsets:?}"
+    );
+}
