@@ -3,7 +3,7 @@
 //! note not yet testable.
 
 use super::nsdf::{ReadRules, Reading, is_multiple};
-use super::{PitchTracker, RULES, SAME_NOTE_TOLERANCE};
+use super::{CLARITY_ON, PitchTracker, RULES, SAME_NOTE_TOLERANCE};
 
 /// Clarity needed to trust a period whose double has not been tested yet (it may be the second harmonic).
 const CLARITY_YOUNG: f32 = 0.9;
@@ -56,6 +56,7 @@ impl PitchTracker {
             return best;
         }
         let plain_best = best;
+        let mut cancelled_best: Option<Reading> = None;
         for slot in 0..self.cancelled.slots() {
             if self.cancelled.start(slot) < self.cancel_attack_start {
                 continue;
@@ -76,8 +77,23 @@ impl PitchTracker {
                 if plain_best.is_some_and(|p| is_multiple(r.period, p.period, OLD_NOTE_TOLERANCE)) {
                     continue;
                 }
+                if cancelled_best.is_none_or(|c| c.clarity < r.clarity) && self.admissible(&r) {
+                    cancelled_best = Some(r);
+                }
                 best = self.better(best, r);
             }
+        }
+        // The old note ringing on and the new one repeat together at a common multiple of their periods (a fifth
+        // over the old note: twice the old period, three times the new), and the plain signal is about as periodic
+        // there as the cancelled one is at the new period (guitar-dev: a run of F#4 over B3 read as B2 for 15 ms).
+        // The old note goes on being cancelled while both are heard.
+        if let (Some(p), Some(c)) = (plain_best, cancelled_best)
+            && best == plain_best
+            && c.clarity >= CLARITY_ON
+            && both_notes(p.period, self.cancel_period, c.period)
+        {
+            self.cancel_left = self.cancel_left.max(self.cancel_len);
+            return Some(c);
         }
         best
     }
@@ -143,4 +159,15 @@ impl PitchTracker {
         reading.clarity >= CLARITY_YOUNG_AGREED
             && (agrees(self.previous_raw) || (unseen && agrees(self.previous_preview)))
     }
+}
+
+/// Whether `mixed` is a period both an old note's (`old`: once to three times) and a new note's (`new`: two to four
+/// times) fit into, within [`OLD_NOTE_TOLERANCE`].
+fn both_notes(mixed: f32, old: f32, new: f32) -> bool {
+    let fits = |period: f32, times: core::ops::RangeInclusive<u8>| {
+        times
+            .map(f32::from)
+            .any(|k| (mixed / (k * period) - 1.0).abs() < OLD_NOTE_TOLERANCE)
+    };
+    fits(old, 1..=3) && fits(new, 2..=4)
 }
