@@ -15,6 +15,7 @@ variant changes one thing, so a drop in a score names its cause:
     dc      a DC offset of 0.03 (a cheap interface)
     up2     two semitones up, 12 % faster (other keys, 79-175 bpm on guitar-dev)
     down2   two semitones down, 11 % slower (the low string at D2, 62-139 bpm)
+    sr22    the same take at 22.05 kHz                          sr32    the same take at 32 kHz
     sr44    the same take at 44.1 kHz                           sr96    the same take at 96 kHz
 Additive and rate variants keep the ground truth; the speed variants scale its times and tempi and transpose its notes and
 chords. Needs numpy only; seeded, so every run writes the same files.
@@ -94,7 +95,7 @@ ADDITIVE = {
     "dc": lambda x, sr, rng: x + 0.03,
 }
 SPEED = {"flat32": -0.32, "up2": 2.0, "down2": -2.0}  # semitones
-RATE = {"sr44": 44100, "sr96": 96000}  # Hz
+RATE = {"sr22": 22050, "sr32": 32000, "sr44": 44100, "sr96": 96000}  # Hz
 
 
 def resample(x, ratio):
