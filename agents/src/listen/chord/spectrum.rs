@@ -345,6 +345,10 @@ impl Spectrum {
             let mut best = (0usize, 0.0f32);
             for n in 0..NOTE_CANDIDATES {
                 let midi = n + GRID_LOW_MIDI;
+                if found.contains(&n) {
+                    // A note counts once: what its cancellation left behind is its own, not a second string.
+                    continue;
+                }
                 let heard = |i: usize| self.grid.get(i).is_some_and(|&v| v > 0.0);
                 let below_standard = midi < STANDARD_LOW_MIDI;
                 if (below_standard || resolved && midi >= FUNDAMENTAL_NEEDED_FROM_MIDI) && !heard(n)
@@ -354,10 +358,12 @@ impl Spectrum {
                     // C3's 15th and G3's 10th in a distorted C5).
                     continue;
                 }
-                if below_standard && !(resolved && heard(n + 12)) {
-                    // A string tuned below E2 is read only where a long window places its fundamental (a short
-                    // one smears E2's into D#2) and its octave sounds too (a lone low peak is rumble or a distorted
-                    // chord's difference tone, not a string).
+                if below_standard && !heard(n + 12) {
+                    // A string tuned below E2 is read only where its octave sounds too: a lone low peak is rumble or
+                    // a distorted chord's difference tone, not a string, and a short window's smearing of E2's
+                    // fundamental into D#2 does not move E3 into D#3. Short windows count: a guitar tuned down
+                    // (D standard, drop D) would otherwise lose its root as the bass for the first 85 ms of each
+                    // chord, and the next string up (the fifth) would pass for it.
                     continue;
                 }
                 if resolved
