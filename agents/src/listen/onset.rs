@@ -27,7 +27,13 @@
 //! A dark tone (the tone knob rolled off: a 12 dB/octave low-pass at 2 kHz) leaves the pre-emphasised energy to
 //! the partials that ring on, and a new note hardly rises above them; but the pick's click still jumps in the band
 //! of 8 to 12 kHz, where the strings' partials have died. So the rise test runs on that band too, held over three
-//! sub-blocks so a splice's ringing is no attack (`onset/high.rs`).
+//! sub-blocks so a splice's ringing is no attack (`onset/held.rs`).
+//!
+//! The pick of a distorted or palm-muted note shows first in the mids: its fizz above 4 kHz is already there from
+//! the notes before and fills the pre-emphasised energy, the low strings still ring in the low band, while 800 to
+//! 3200 Hz jumps 10-20 dB within a sub-block or two. So the rise test runs on that band too, held over two
+//! sub-blocks, but not while the ringing of a step of the waveform (a splice, or a cut: the energy collapsing
+//! after it) fills the band (`onset/held.rs`).
 //!
 //! A second path catches what the energy cannot: a new note that replaces a dying one at the same level (legato
 //! melody) and strums whose first strings are soft over a ringing chord. Every block a 512-point spectrum of the
@@ -83,14 +89,14 @@ use std::sync::Arc;
 mod click;
 mod energy;
 mod flux;
-mod high;
+mod held;
 mod params;
 mod rate;
 
 use click::ClickWatch;
 use energy::{EnergyTrack, mean_energy, sub_block_energy};
 use flux::FluxView;
-use high::HighBand;
+use held::HeldBand;
 pub use params::OnsetParams;
 use rate::{RateFront, hold_broken};
 
@@ -130,6 +136,8 @@ pub struct OnsetFrame {
     /// Largest rise (dB) of a sub-block's high-band energy (the pick's click above the partials) over its own
     /// background in this block.
     pub high_rise_db: f32,
+    /// Largest rise (dB) of the mid band's energy (held over its sub-blocks) over its own background in this block.
+    pub mid_rise_db: f32,
 }
 
 /// Per-block onset detector.
@@ -153,8 +161,10 @@ pub struct OnsetDetector {
     low: EnergyTrack,
     /// Low-band samples of the current block.
     low_band: [f32; BLOCK],
-    /// The band of the pick's click above the partials (`onset/high.rs`).
-    high: HighBand,
+    /// The band of the pick's click above the partials (`onset/held.rs`).
+    high: HeldBand,
+    /// The band where the pick of a distorted or palm-muted note shows first (`onset/held.rs`).
+    mid: HeldBand,
     /// Linear forms of the dB thresholds.
     rise_ratio: f32,
     low_rise_ratio: f32,
@@ -259,14 +269,8 @@ impl OnsetDetector {
                 (params.low_floor_learning_ms * subs_per_ms).round() as usize,
             ),
             low_band: [0.0; BLOCK],
-            high: HighBand::new(
-                sr,
-                &params,
-                background_subs,
-                smooth_coef,
-                floor_rise,
-                rise_or_off(params.high_rise_db),
-            ),
+            high: HeldBand::high(sr, &params, background_subs, smooth_coef, floor_rise),
+            mid: HeldBand::mid(sr, &params, background_subs, smooth_coef, floor_rise),
             rise_ratio: power_ratio(params.rise_db),
             low_rise_ratio: rise_or_off(params.low_rise_db),
             floor_ratio: power_ratio(params.floor_margin_db),
@@ -353,11 +357,12 @@ impl OnsetDetector {
         self.recent.copy_within(n.., 0);
         let recent_start = FRAME - n;
         let mut previous = self.previous_sample;
-        for ((((e, l), h), r), &x) in self
+        for (((((e, l), h), m), r), &x) in self
             .emphasised
             .iter_mut()
             .zip(self.low_band.iter_mut())
             .zip(self.high.band.iter_mut())
+            .zip(self.mid.band.iter_mut())
             .zip(self.recent[recent_start..].iter_mut())
             .zip(block.iter())
         {
@@ -372,11 +377,13 @@ impl OnsetDetector {
             previous = self.lowpass;
             *l = self.low_filters.iter_mut().fold(x, |y, f| f.run(y));
             *h = self.high.filters.iter_mut().fold(x, |y, f| f.run(y));
+            *m = self.mid.filters.iter_mut().fold(x, |y, f| f.run(y));
         }
         for filter in &mut self.low_filters {
             filter.flush();
         }
         self.high.end_block(n);
+        self.mid.end_block(n);
         self.emphasised[n..].fill(0.0);
         self.low_band[n..].fill(0.0);
         self.previous_sample = previous;
@@ -387,6 +394,7 @@ impl OnsetDetector {
         let mut best_background = TINY;
         let mut best_low_rise = 1.0f32;
         let mut best_high_rise = 1.0f32;
+        let mut best_mid_rise = 1.0f32;
         let mut loudest_raw = 0.0f32;
         for sub in 0..SUBS_PER_BLOCK {
             let start = sub * SUB;
@@ -396,9 +404,9 @@ impl OnsetDetector {
             let background = self.broadband.push(energy);
             let low_energy = mean_energy(&self.low_band[start..start + SUB]);
             let low_background = self.low.push(low_energy);
-            let high_rise =
-                self.high
-                    .push_sub(start, self.params.click_trim, self.gate, self.floor_ratio);
+            let (trim, gate, floor) = (self.params.click_trim, self.gate, self.floor_ratio);
+            let high_rise = self.high.push_sub(start, trim, gate, floor);
+            let mid_rise = self.mid.push_sub(start, trim, gate, floor);
             self.since_onset = self.since_onset.saturating_add(1);
             // (the zeros that pad a short block are no collapse)
             self.since_collapse = if start + SUB <= n && energy < background * self.collapse_ratio {
@@ -424,16 +432,9 @@ impl OnsetDetector {
                 best_sub = start;
                 best_background = background;
             }
-            if audible
-                && rise > self.rise_ratio
-                && self.since_onset > self.refractory_subs
-                && frame.onset.is_none()
-            {
-                self.since_onset = 0;
-                frame.onset = Some(Onset {
-                    offset: self.attack_offset(start, background) as u32,
-                    strength: 10.0 * rise.log10(),
-                });
+            if audible && rise > self.rise_ratio {
+                let offset = self.attack_offset(start, background);
+                self.energy_onset(&mut frame, offset, rise);
             }
             // the high band: the pick's click, when a dark tone leaves the emphasised energy to the partials that ring
             // (a rise held over three sub-blocks, which a splice's ringing is not)
@@ -441,16 +442,21 @@ impl OnsetDetector {
             if let Some(rise) = high_rise {
                 best_high_rise = best_high_rise.max(rise);
             }
-            if let Some(high_rise) = high_rise.filter(|&r| r > self.high.rise_ratio)
-                && self.since_onset > self.refractory_subs
-                && frame.onset.is_none()
+            if let Some(rise) = high_rise.filter(|&r| r > self.high.rise_ratio) {
+                // (the rise has held since the first of the held sub-blocks)
+                self.energy_onset(&mut frame, self.high.held_from(start), rise);
+            }
+            // the mid band: the pick of a distorted or palm-muted note, before its swell reaches the emphasised
+            // energy; not while the ringing of a step of the waveform (a splice, a cut) fills it
+            let mid_rise = mid_rise.filter(|_| raw_energy > self.raw_gate);
+            if let Some(rise) = mid_rise {
+                best_mid_rise = best_mid_rise.max(rise);
+            }
+            if let Some(rise) = mid_rise.filter(|&r| r > self.mid.rise_ratio)
+                && self.click.step_age() > self.mid.ring_subs()
+                && self.since_collapse as usize > self.mid.ring_subs() as usize
             {
-                self.since_onset = 0;
-                // (the rise has held since the first of the three sub-blocks)
-                frame.onset = Some(Onset {
-                    offset: start.saturating_sub(2 * SUB) as u32,
-                    strength: 10.0 * high_rise.log10(),
-                });
+                self.energy_onset(&mut frame, self.mid.held_from(start), rise);
             }
             // the low band: a swelling distorted note or a palm-muted chug under the churn of a ringing chord
             let low_audible =
@@ -459,16 +465,8 @@ impl OnsetDetector {
             if low_audible {
                 best_low_rise = best_low_rise.max(low_rise);
             }
-            if low_audible
-                && low_rise > self.low_rise_ratio
-                && self.since_onset > self.refractory_subs
-                && frame.onset.is_none()
-            {
-                self.since_onset = 0;
-                frame.onset = Some(Onset {
-                    offset: start as u32,
-                    strength: 10.0 * low_rise.log10(),
-                });
+            if low_audible && low_rise > self.low_rise_ratio {
+                self.energy_onset(&mut frame, start, low_rise);
             }
         }
         frame.rise_db = if best_rise > 1.0 {
@@ -479,6 +477,7 @@ impl OnsetDetector {
 
         frame.low_rise_db = 10.0 * best_low_rise.log10();
         frame.high_rise_db = 10.0 * best_high_rise.log10();
+        frame.mid_rise_db = 10.0 * best_mid_rise.log10();
         let previous_rise = self.recent_rises[(self.rise_pos + RISE_MEMORY - 1) % RISE_MEMORY];
         // a rise of the low band is evidence of an attack as good as one of the pre-emphasised energy: a down-strum
         // over a ringing chord starts on its lowest string
@@ -558,6 +557,18 @@ impl OnsetDetector {
             }
         }
         frame
+    }
+
+    /// Reports an onset of an energy path at `offset` with the `rise` (linear) that made it, unless this block has
+    /// one already or the last one was heard within the refractory time.
+    fn energy_onset(&mut self, frame: &mut OnsetFrame, offset: usize, rise: f32) {
+        if self.since_onset > self.refractory_subs && frame.onset.is_none() {
+            self.since_onset = 0;
+            frame.onset = Some(Onset {
+                offset: offset as u32,
+                strength: 10.0 * rise.log10(),
+            });
+        }
     }
 
     /// The first sample of the sub-block starting at `start` (or of the one before it, if it is in this block)

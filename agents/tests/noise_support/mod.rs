@@ -89,7 +89,11 @@ pub fn onset_blocks(signal: &[f32], params: OnsetParams) -> Vec<usize> {
         .enumerate()
         .filter_map(|(b, block)| {
             let frame = detector.process(block);
-            assert!(frame.odf.is_finite() && frame.high_rise_db.is_finite());
+            assert!(
+                frame.odf.is_finite()
+                    && frame.high_rise_db.is_finite()
+                    && frame.mid_rise_db.is_finite()
+            );
             frame.onset.map(|_| b)
         })
         .collect()

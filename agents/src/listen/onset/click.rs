@@ -179,6 +179,11 @@ impl ClickWatch {
     pub(super) fn step_was_strong(&self) -> bool {
         !self.weak
     }
+
+    /// Sub-blocks since the latest step (strong or weak; 0: in the newest sub-block; `u32::MAX`: none yet).
+    pub(super) fn step_age(&self) -> u32 {
+        self.age
+    }
 }
 
 /// The `n` entries of a ring before sequence number `count`, newest first.

@@ -135,6 +135,13 @@ pub struct OnsetParams {
     /// median delay 3.5 -> 2.3 ms; on guitar-dev itself recall 0.933 -> 0.935, median delay 2.2 -> 1.8 ms, false
     /// onsets unchanged (6 dB: a little less of both; with a rise over two sub-blocks, splices in f2 were onsets).
     pub high_rise_db: f32,
+    /// Band (Hz) of the mid band (`onset/held.rs`): a fourth-order high-pass at the first, a second-order low-pass
+    /// at the second; where the pick of a distorted or palm-muted note shows first.
+    pub mid_band_hz: (f32, f32),
+    /// How far (dB) the mid band's energy must rise above its own background (that of the pre-emphasised energy:
+    /// `background_ms`, `gap_subs`), held over `mid_hold_subs` sub-blocks (1 to 4), to be an onset (0: off).
+    pub mid_rise_db: f32,
+    pub mid_hold_subs: usize,
 }
 
 impl Default for OnsetParams {
@@ -187,6 +194,9 @@ impl Default for OnsetParams {
             held_flux_min: 1.5,
             high_band_hz: (8000.0, 12000.0),
             high_rise_db: 4.5,
+            mid_band_hz: (800.0, 3200.0),
+            mid_rise_db: 6.0,
+            mid_hold_subs: 2,
         }
     }
 }
