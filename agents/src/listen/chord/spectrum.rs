@@ -59,6 +59,10 @@ const ABOVE_BACKGROUND: f32 = 1.5;
 
 /// A peak of a full window must stand this many times above the band's median magnitude (12 dB).
 const ABOVE_MEDIAN: f32 = 4.0;
+/// A window whose strongest peak stands less than this many times above the band's median magnitude (12 dB) is
+/// noise: white noise's largest bin stands about 3 times (10 dB) above its median, a string's partials 30 dB and more
+/// (a distorted chord's dense partials, in a short window, 15 dB and more).
+const NOISE_CREST: f32 = 4.0;
 
 /// Tunable settings of the transcription.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -242,7 +246,8 @@ impl Spectrum {
         let (_, median, _) = sorted.select_nth_unstable_by(n / 2, |a, b| a.total_cmp(b));
         let median = *median;
         let top = band.iter().fold(0.0f32, |a, &b| a.max(b));
-        if top <= 1e-12 {
+        if top <= 1e-12 || top < NOISE_CREST * median {
+            // No line stands out of the band: noise (hiss, a scrape, a touched cable), however loud, holds no notes.
             return chroma;
         }
         let smear = (len as f32 / HISTORY as f32).sqrt();
