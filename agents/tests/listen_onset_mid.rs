@@ -110,21 +110,36 @@ fn hum(n: usize) -> Vec<f32> {
 #[test]
 fn hum_cut_to_a_resting_level_is_no_onset() {
     // a take that ends (or an input that stops) where the hum peaks and rests at a small offset (above the raw
-    // gate): the step rings in the mid band over nothing, yet it is a step, no attack
+    // gate): the step rings in the mid band over nothing, yet it is a step, no attack; its own sub-block holds
+    // the hum too, so only the emphasised energy's collapse after it tells it from an attack
     let n = 3 * 48_000;
     let signal = hum(n);
     let last_period = n - 4_800 - 960..n - 4_800;
     let cut = last_period
         .max_by(|&a, &b| signal[a].abs().total_cmp(&signal[b].abs()))
         .unwrap_or(n - 4_800);
+    let after_start = |signal: &[f32], params| -> Vec<usize> {
+        let found = onset_blocks(signal, params);
+        found.into_iter().filter(|&b| b * BLOCK > 9_600).collect()
+    };
     for rest in [0.0005f32, -0.002] {
         let mut signal = signal[..cut].to_vec();
         signal.resize(n + 14_400, rest);
-        let found = onset_blocks(&signal, OnsetParams::default());
-        let after_start: Vec<_> = found.iter().filter(|&&b| b * BLOCK > 9_600).collect();
+        let found = after_start(&signal, OnsetParams::default());
         assert!(
-            after_start.is_empty(),
-            "rest {rest}: onsets in blocks {after_start:?}, cut in block {}",
+            found.is_empty(),
+            "rest {rest}: onsets in blocks {found:?}, cut in block {}",
+            cut / BLOCK
+        );
+        // a rise held over one sub-block is heard in the cut's own block, before the collapse that vetoes it
+        let one_sub_block = OnsetParams {
+            mid_hold_subs: 1,
+            ..OnsetParams::default()
+        };
+        let found = after_start(&signal, one_sub_block);
+        assert!(
+            found.contains(&(cut / BLOCK)),
+            "rest {rest}, held over one sub-block: onsets in blocks {found:?}, cut in block {}",
             cut / BLOCK
         );
     }
