@@ -1,6 +1,7 @@
-//! The onset detector at the sample rates recordings and interfaces use: 44.1 and 48 kHz, and 88.2, 96 and 192 kHz,
-//! which it hears decimated (its spectra and sub-blocks are counted in samples; at 96 kHz undecimated it made 11.5
-//! false onsets a minute on guitar-dev resampled, 0.5 at 48 kHz).
+//! The onset detector at the sample rates recordings and interfaces use: 44.1 and 48 kHz; 88.2, 96 and 192 kHz,
+//! which it hears decimated; and 16, 22.05 and 32 kHz (old or compressed files), which it hears upsampled. Its
+//! spectra and sub-blocks are counted in samples: at 96 kHz undecimated it made 11.5 false onsets a minute on
+//! guitar-dev resampled, at 22.05 kHz not upsampled 8.5 (0.3 at 48 kHz).
 
 use agents::listen::BLOCK;
 use agents::listen::onset::OnsetDetector;
@@ -8,7 +9,9 @@ use noise_support::{Noise, add_pluck_at};
 
 mod noise_support;
 
-const RATES: [f32; 5] = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
+const RATES: [f32; 8] = [
+    16_000.0, 22_050.0, 32_000.0, 44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0,
+];
 
 /// A phrase at `sr`: single notes with vibrato and three-string strums (strings 15 ms apart), over hiss at
 /// -60 dBFS, each new note starting while the one before rings; returns it and the attack times in seconds.

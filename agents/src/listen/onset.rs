@@ -72,8 +72,8 @@
 //! A broken sample (NaN, infinity, or far beyond full scale) holds the last good one: read as silence, a lone NaN
 //! in a ringing note would be a click, which is an attack.
 //!
-//! Rates above 50 kHz (88.2 to 192 kHz) are heard decimated to 44.1 or 48 kHz, the rates all the settings above
-//! are tuned at (`onset/rate.rs`).
+//! Rates above 50 kHz (88.2 to 192 kHz) are heard decimated to 44.1 or 48 kHz, and rates below 40 kHz (11.025 to 32
+//! kHz) upsampled to them, the rates all the settings above are tuned at (`onset/rate.rs`).
 //!
 //! Thresholds in the spirit of aubio's peak picker (`src/onset/peakpicker.c`: a threshold over a local median/
 //! mean, a silence gate and a minimum inter-onset interval) and SuperCollider's OnsetsDS (`server/plugins/
@@ -337,16 +337,22 @@ impl OnsetDetector {
         for (x, &raw) in input.iter_mut().zip(block) {
             *x = hold_broken(raw, &mut self.last_input);
         }
-        let Some((native, before)) = self.rate.push(&input[..n]) else {
+        let completed = self.rate.push(&input[..n]);
+        if completed.is_empty() {
             return OnsetFrame {
                 odf: self.rate.held_odf,
                 ..OnsetFrame::default()
             };
-        };
-        let mut frame = self.process_native(&native);
-        for onset in [&mut frame.onset, &mut frame.change].into_iter().flatten() {
-            onset.offset = self.rate.input_offset(onset.offset, before);
         }
+        let mut frame: Option<OnsetFrame> = None;
+        for (native, start) in completed.iter() {
+            let mut heard = self.process_native(native);
+            for onset in [&mut heard.onset, &mut heard.change].into_iter().flatten() {
+                onset.offset = self.rate.input_offset(onset.offset, start);
+            }
+            frame = Some(frame.map_or(heard, |earlier| earlier.then(heard)));
+        }
+        let frame = frame.unwrap_or_default();
         self.rate.held_odf = frame.odf;
         frame
     }
