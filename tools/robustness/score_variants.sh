@@ -10,12 +10,12 @@ cd "$(dirname "$0")/../.."
 corpus=$(realpath "${1:-../shared/guitar-dev}")
 variants=${2:-target/variants}
 [ -f "$corpus/score.py" ] || { echo "no score.py in $corpus: give guitar-dev's folder" >&2; exit 1; }
-[ -d "$variants/sr96" ] || "$py" tools/robustness/make_variants.py "$corpus" "$variants"
+[ -d "$variants/sr22" ] || "$py" tools/robustness/make_variants.py "$corpus" "$variants"
 cargo build --release -q -p performia
 performia=${CARGO_TARGET_DIR:-target}/release/performia
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-for set in base hum60 hum60q hum50 noise reverb hot dark thin bright dc flat32 up2 down2 sr44 sr96; do
+for set in base hum60 hum60q hum50 noise reverb hot dark thin bright dc flat32 up2 down2 sr22 sr32 sr44 sr96; do
   dir=$variants/$set
   [ "$set" = base ] && dir=$corpus
   "$performia" analyze --offline "$dir"/*.wav -o "$out/$set" 2>/dev/null
