@@ -254,28 +254,56 @@ fn beats_weight(grid: &Grid, from: f64, to: f64, now: f64, tau: f64) -> f64 {
 }
 
 /// How well `model` explains the onsets of `evidence`: fill in 0..~1 (see the module docs). `widen` scales
-/// the hit window.
-fn fill(model: &Model, evidence: &Evidence, params: &BeatParams, widen: f64) -> f64 {
-    let (got, expected) = fill_parts(model, evidence, params, widen);
+/// the hit window; `once_per_beat` as in [`fill_parts`].
+fn fill(
+    model: &Model,
+    evidence: &Evidence,
+    params: &BeatParams,
+    widen: f64,
+    once_per_beat: bool,
+) -> f64 {
+    let (got, expected) = fill_parts(model, evidence, params, widen, once_per_beat);
     if expected > 1e-9 { got / expected } else { 0.0 }
 }
 
 /// The weight of the onsets on `model`'s beats and the weight they would have if every beat had one: the
-/// numerator and denominator of [`fill`].
-fn fill_parts(model: &Model, evidence: &Evidence, params: &BeatParams, widen: f64) -> (f64, f64) {
+/// numerator and denominator of [`fill`]. With `once_per_beat` a beat is filled by its best onset only:
+/// two onsets either side of a point between them (the sixteenths around the half beat of a grid five
+/// sixteenths long) do not make that point played, however near both are.
+fn fill_parts(
+    model: &Model,
+    evidence: &Evidence,
+    params: &BeatParams,
+    widen: f64,
+    once_per_beat: bool,
+) -> (f64, f64) {
     let now = evidence.now;
     let mut got = 0.0;
     let mut oldest = now;
     let mut segment = model.newest();
+    // the beat (segment, index) the last onsets with credit fell on, and the best credit among them
+    let mut beat: Option<(usize, f64)> = None;
+    let mut best = 0.0;
     for onset in evidence.onsets() {
         while segment > 0 && onset.time < model.starts[segment] {
             segment -= 1;
         }
         let grid = model.grids[segment];
         let half_width = hit_half_width(grid.period, params) * widen;
-        got += onset.score_weight * hit_kernel(grid.deviation(onset.time).0, half_width);
+        let (deviation, index) = grid.deviation(onset.time);
+        let credit = onset.score_weight * hit_kernel(deviation, half_width);
+        if credit > 0.0 {
+            if once_per_beat && beat == Some((segment, index)) {
+                best = credit.max(best);
+            } else {
+                got += best;
+                best = credit;
+                beat = Some((segment, index));
+            }
+        }
         oldest = onset.time;
     }
+    got += best;
     // The beats the onsets could have filled, from the oldest onset to now, each with the weight it would
     // have had.
     let mut expected = 0.0;
@@ -366,10 +394,15 @@ pub(super) fn refine(model: &Model, evidence: &Evidence, params: &BeatParams) ->
 /// subdivision (halves, swung halves, or thirds for triplets) is nearly empty. Played subdivisions are what tell
 /// a tactus from a grid twice as fast (whose halves would be sixteenths) or 1.5 times slower (whose halves
 /// fall on sixteenths too); a well-filled subdivision earns nothing more, so a grid half as fast, whose
-/// "subdivision" is the real beat, gains nothing by it.
+/// "subdivision" is the real beat, gains nothing by it. A half beat is played by one onset, not by the two
+/// either side of it: in a stream of sixteenths the half beats of a grid five sixteenths long fall midway
+/// between two, both inside the widened window, and summed they filled its subdivision as the tactus's
+/// own halves are filled, leaving the tempo prior to prefer that grid (4/5 of the tempo). The beats and the
+/// thirds keep summing (thirds counted once lost a jazz-swing take's swing, whose off-beat notes come in
+/// pairs around two thirds).
 pub(super) fn log_fill(model: &Model, evidence: &Evidence, params: &BeatParams) -> f64 {
     const FLOOR: f64 = 0.15;
-    let (got, expected) = fill_parts(model, evidence, params, 1.0);
+    let (got, expected) = fill_parts(model, evidence, params, 1.0, false);
     let got = got - contradicting_change(model, evidence, params);
     let on_beats = if expected > 1e-9 { got / expected } else { 0.0 };
     let at = |fraction: f64| {
@@ -378,6 +411,7 @@ pub(super) fn log_fill(model: &Model, evidence: &Evidence, params: &BeatParams) 
             evidence,
             params,
             params.subdivision_widen,
+            fraction == 0.5,
         )
     };
     let halves = at(0.5);
@@ -413,6 +447,32 @@ mod tests {
             history.push(PastOnset { time, weight: 1.0 });
         }
         history
+    }
+
+    #[test]
+    fn half_beats_of_a_five_sixteenth_grid_are_not_played_by_the_sixteenths_around_them() {
+        // Sixteenths at 148 bpm for 6 s: the quarter-note grid has its beats and half beats played; a grid
+        // of five sixteenths has its beats played too, but its half beats fall between two sixteenths
+        // (50 ms from each, inside the 60 ms window), so its subdivision is nearly empty.
+        let params = BeatParams::default();
+        let sixteenth = 0.25 * 60.0 / 148.0;
+        let history = history_of((0..59).map(|k| 1.0 + k as f64 * sixteenth));
+        let now = 1.0 + 58.0 * sixteenth;
+        let mut evidence = Evidence::new();
+        evidence.gather(&history, now, &params);
+        let grid_of = |sixteenths: f64| {
+            Model::plain(Grid {
+                period: sixteenths * sixteenth,
+                anchor: now,
+            })
+        };
+        let quarter = log_fill(&grid_of(4.0), &evidence, &params);
+        let five = log_fill(&grid_of(5.0), &evidence, &params);
+        assert!(quarter > -0.05, "quarter-note grid scored {quarter:.3}");
+        assert!(
+            five < quarter - 0.1,
+            "five sixteenths scored {five:.3}, the quarter note {quarter:.3}"
+        );
     }
 
     #[test]
