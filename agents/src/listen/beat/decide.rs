@@ -74,20 +74,43 @@ impl BeatTracker {
                 // onsets and the best reading should win at once; later, syncopations and accents move the
                 // evidence to another metrical level or the off-beat for a bar or two without the beat
                 // having moved, so those switches need the most.
-                let held =
-                    ((now - self.locked_since) / grid.period / params.settle_beats).clamp(0.0, 1.0);
                 let best_grid = best.model.grid();
                 let relative = if best_grid.is_metrical_relative(&grid, params.same_tempo) {
                     params.relative_switch_margin
                 } else {
                     0.0
                 };
+                // Once the grid has held a few beats, a plain rival replaces it only if it already led it
+                // at the onset before (a lead in the pool): the first onset after a hole in the playing
+                // (notes not heard) favours whichever grid's beats the hole fell between, a chance of one
+                // interval, not yet a reading of the rhythm. The wait must not raise the bar: a rival that
+                // led is held to the margin of that onset.
+                let is_step = best.model.since() > model.since();
+                let young = now - self.locked_since < params.confirm_after_beats * grid.period;
+                let led_before = self.pool.iter().flatten().any(|rival| {
+                    rival.lead > 0.0
+                        && rival.model.grid().is_near(
+                            &best_grid,
+                            params.same_tempo,
+                            params.same_phase,
+                        )
+                });
+                let judged_at = if led_before && !young {
+                    self.history
+                        .newest(1)
+                        .map_or(now, |onset| onset.time.min(now))
+                } else {
+                    now
+                };
+                let held_then =
+                    ((judged_at - self.locked_since) / grid.period / params.settle_beats)
+                        .clamp(0.0, 1.0);
                 // A change of tempo at a beat has paid its own cost (`step_cost`) and is not a reading of
                 // the same rhythm at another level, so no hysteresis is added: waiting would cost beats.
-                let margin = if best.model.since() > model.since() {
+                let margin = if is_step {
                     0.0
                 } else {
-                    params.min_switch_margin + held * (params.switch_margin + relative)
+                    params.min_switch_margin + held_then * (params.switch_margin + relative)
                 };
                 // A rival ahead by less than the margin, but for long enough (its lead, see `Scored`), is
                 // what the onsets say when it is not a bar or two of syncopation.
@@ -105,9 +128,10 @@ impl BeatTracker {
                         sustained = Some(*candidate);
                     }
                 }
+                let confirmed = young || is_step || led_before;
                 let stays = if best_grid.is_near(&grid, params.same_tempo, params.same_phase) {
                     best.model
-                } else if best.score > incumbent.score + margin {
+                } else if confirmed && best.score > incumbent.score + margin {
                     self.locked_since = now;
                     return best.model;
                 } else {

@@ -95,6 +95,10 @@ pub struct BeatParams {
     /// before that the grid rests on a few onsets, and a grid that explains them better is a better first
     /// reading (a plain rival), not a change of tempo.
     pub step_settle_beats: f64,
+    /// Once a grid has held this many beats, a rival ahead of it by the switching margin replaces it only if
+    /// it led it at the onset before too (then held to the margin of that onset): one onset after a hole in
+    /// the playing is one interval's chance. Tempo steps are exempt.
+    pub confirm_after_beats: f64,
     /// Score lead (log) over the grid in use that a rival must keep up for its lead to grow (a CUSUM's drift):
     /// smaller leads are the noise of a few onsets more or less.
     pub lead_drift: f64,
@@ -147,6 +151,7 @@ impl Default for BeatParams {
             step_evidence_fraction: 0.08,
             step_lookback_beats: 4.0,
             step_settle_beats: 4.0,
+            confirm_after_beats: 2.0,
             lead_drift: 0.1,
             lead_to_switch: 3.0,
             lead_max_beats: 2.0,
