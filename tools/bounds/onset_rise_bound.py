@@ -21,26 +21,16 @@ import glob
 import json
 import os
 import sys
-import wave
 
 import numpy as np
+
+from takes import read_mono
 
 SUB = 16
 BLOCK = 64
 BANDS = [(60, 200), (200, 400), (400, 800), (800, 1600), (1600, 3200), (3200, 8000), (8000, 12000), None]
-BANDS_SHOWN = ["60", "200", "400", "800", "1.6k", "3.2k", "8k", "pre"]
 BACKGROUND_SECONDS = 0.02
 LATEST_SECONDS = 0.05
-
-
-def read_mono(path):
-    """Samples (float, full scale 1) and sample rate of a 16- or 32-bit PCM WAV file, channels averaged."""
-    with wave.open(path) as w:
-        width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
-        raw = w.readframes(w.getnframes())
-    dtype = {2: np.int16, 4: np.int32}[width]
-    x = np.frombuffer(raw, dtype=dtype).astype(float).reshape(-1, channels).mean(1)
-    return x / float(2 ** (8 * width - 1)), rate
 
 
 def band_energies(x, rate):

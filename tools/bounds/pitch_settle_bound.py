@@ -22,24 +22,15 @@ import glob
 import json
 import os
 import sys
-import wave
 
 import numpy as np
+
+from takes import read_mono
 
 RATE = 12_000  # the tracker's analysis rate
 STARTS_MS = (0.0, 0.5, 1.0, 2.0, 3.0)
 BLOCK_SECONDS = 64 / 48_000
 LONGEST_MS = 40  # notes not read by then count as never read
-
-
-def read_mono(path):
-    """Samples (float, full scale 1) and sample rate of a 16- or 32-bit PCM WAV file, channels averaged."""
-    with wave.open(path) as w:
-        width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
-        raw = w.readframes(w.getnframes())
-    dtype = {2: np.int16, 4: np.int32}[width]
-    x = np.frombuffer(raw, dtype=dtype).astype(float).reshape(-1, channels).mean(1)
-    return x / float(2 ** (8 * width - 1)), rate
 
 
 def analysed(x, rate):
