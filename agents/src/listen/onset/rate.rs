@@ -21,7 +21,9 @@ const NATIVE_MIN_HZ: f32 = 40_000.0;
 const NATIVE_MAX_HZ: f32 = 50_000.0;
 /// 32 kHz is heard as it is: upsampled to 48 kHz it made fewer false onsets on guitar-dev at 32 kHz (0.6 a minute
 /// against 2.2) but one in every run of the synthetic phrase of the rate tests (a flux onset in a ringing strum,
-/// whatever the hiss), which the native detector does not make; below 30 kHz the native detector fails plainly.
+/// whatever the hiss), which the native detector does not make. Not the upsampler's doing: the 48 kHz detector makes
+/// it on that phrase resampled to 48 kHz by FFT too, a response of its flux to input with nothing above 16 kHz.
+/// Below 30 kHz the native detector fails plainly.
 const UPSAMPLE_BELOW_HZ: f32 = 30_000.0;
 /// Largest upsampling factor (11.025 kHz to 44.1 kHz): an input block then completes this many native blocks.
 const MAX_UP: usize = 4;
