@@ -96,7 +96,7 @@ mod rate;
 use click::ClickWatch;
 use energy::{EnergyTrack, mean_energy, sub_block_energy};
 use flux::FluxView;
-use held::HeldBand;
+use held::{Band, HeldBand, rise_or_off};
 pub use params::OnsetParams;
 use rate::{RateFront, hold_broken};
 
@@ -224,11 +224,10 @@ impl OnsetDetector {
         };
         let (rate, sr) = RateFront::new(sr);
         let subs_per_ms = sr / 1000.0 / SUB as f32;
-        // a rise of 0 dB switches its path off
-        let rise_or_off = |d: f32| if d > 0.0 { power_ratio(d) } else { f32::MAX };
         let background_subs = (params.background_ms * subs_per_ms).round() as usize;
         let smooth_coef = 1.0 - (-1.0 / (5.0 * subs_per_ms)).exp();
         let floor_rise = power_ratio(params.floor_rise_db_per_s / (1000.0 * subs_per_ms));
+        let held = |band| HeldBand::of(band, sr, &params, background_subs, smooth_coef, floor_rise);
         let main = FluxView::new(params.window_fall);
         let window_power: f32 = main.window.iter().map(|w| w * w).sum();
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(FRAME);
@@ -269,8 +268,8 @@ impl OnsetDetector {
                 (params.low_floor_learning_ms * subs_per_ms).round() as usize,
             ),
             low_band: [0.0; BLOCK],
-            high: HeldBand::high(sr, &params, background_subs, smooth_coef, floor_rise),
-            mid: HeldBand::mid(sr, &params, background_subs, smooth_coef, floor_rise),
+            high: held(Band::High),
+            mid: held(Band::Mid),
             rise_ratio: power_ratio(params.rise_db),
             low_rise_ratio: rise_or_off(params.low_rise_db),
             floor_ratio: power_ratio(params.floor_margin_db),
@@ -338,21 +337,20 @@ impl OnsetDetector {
             *x = hold_broken(raw, &mut self.last_input);
         }
         let completed = self.rate.push(&input[..n]);
-        if completed.is_empty() {
-            return OnsetFrame {
-                odf: self.rate.held_odf,
-                ..OnsetFrame::default()
-            };
-        }
-        let mut frame: Option<OnsetFrame> = None;
-        for (native, start) in completed.iter() {
+        let heard = completed.iter().map(|(native, start)| {
             let mut heard = self.process_native(native);
             for onset in [&mut heard.onset, &mut heard.change].into_iter().flatten() {
                 onset.offset = self.rate.input_offset(onset.offset, start);
             }
-            frame = Some(frame.map_or(heard, |earlier| earlier.then(heard)));
-        }
-        let frame = frame.unwrap_or_default();
+            heard
+        });
+        // (no native block completed: the last one's novelty holds)
+        let Some(frame) = heard.reduce(OnsetFrame::then) else {
+            return OnsetFrame {
+                odf: self.rate.held_odf,
+                ..OnsetFrame::default()
+            };
+        };
         self.rate.held_odf = frame.odf;
         frame
     }

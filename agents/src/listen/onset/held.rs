@@ -53,6 +53,13 @@ pub(super) struct HeldBand {
     pub(super) rise_ratio: f32,
 }
 
+/// The two held bands the detector runs (see the module's text).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Band {
+    High,
+    Mid,
+}
+
 /// Where a held band lies and how its background is taken.
 #[derive(Clone, Copy, Debug)]
 struct BandShape {
@@ -66,51 +73,27 @@ struct BandShape {
 }
 
 impl HeldBand {
-    /// The high band of `params` at `sr`, with the background window (`window` sub-blocks, gap included) and the
+    /// The `band` of `params` at `sr`, with the background window (`window` sub-blocks, gap included) and the
     /// noise-floor tracking of the pre-emphasised energy.
-    pub(super) fn high(
+    pub(super) fn of(
+        band: Band,
         sr: f32,
         params: &OnsetParams,
         window: usize,
         smooth_coef: f32,
         floor_rise: f32,
     ) -> Self {
+        let (hz, hold, rise_db) = match band {
+            Band::High => (params.high_band_hz, 3, params.high_rise_db),
+            Band::Mid => (params.mid_band_hz, params.mid_hold_subs, params.mid_rise_db),
+        };
         let shape = BandShape {
-            hz: params.high_band_hz,
+            hz,
             window,
             gap: params.gap_subs,
-            hold: 3,
+            hold,
         };
-        Self::new(
-            sr,
-            shape,
-            smooth_coef,
-            floor_rise,
-            rise_or_off(params.high_rise_db),
-        )
-    }
-
-    /// The mid band of `params` at `sr`, like [`high`](Self::high).
-    pub(super) fn mid(
-        sr: f32,
-        params: &OnsetParams,
-        window: usize,
-        smooth_coef: f32,
-        floor_rise: f32,
-    ) -> Self {
-        let shape = BandShape {
-            hz: params.mid_band_hz,
-            window,
-            gap: params.gap_subs,
-            hold: params.mid_hold_subs,
-        };
-        Self::new(
-            sr,
-            shape,
-            smooth_coef,
-            floor_rise,
-            rise_or_off(params.mid_rise_db),
-        )
+        Self::new(sr, shape, smooth_coef, floor_rise, rise_or_off(rise_db))
     }
 
     /// The band `shape` at `sr`, with the noise-floor tracking of the pre-emphasised energy (`smooth_coef`,
@@ -177,6 +160,6 @@ impl HeldBand {
 }
 
 /// The power ratio of a rise of `db`, or `f32::MAX` (never reached) when `db` is 0 or less: the path is off.
-fn rise_or_off(db: f32) -> f32 {
+pub(super) fn rise_or_off(db: f32) -> f32 {
     if db > 0.0 { power_ratio(db) } else { f32::MAX }
 }

@@ -59,15 +59,10 @@ impl Completed {
     pub(super) fn iter(&self) -> impl Iterator<Item = (&[f32; BLOCK], isize)> {
         self.blocks.iter().zip(self.starts).take(self.count)
     }
-
-    /// Whether no native block was completed.
-    pub(super) fn is_empty(&self) -> bool {
-        self.count == 0
-    }
 }
 
 impl OnsetFrame {
-    /// What two native blocks heard, as one input block's frame (input below 40 kHz is heard upsampled, two to four
+    /// What two native blocks heard, as one input block's frame (input below 30 kHz is heard upsampled, two to four
     /// native blocks at a time): the first attack or legato change, the largest novelty and rises.
     pub(super) fn then(self, later: OnsetFrame) -> OnsetFrame {
         let onset = self.onset.or(later.onset);
