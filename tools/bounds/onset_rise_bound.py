@@ -17,14 +17,11 @@ that holds the sub-block, as score.py expects of a real-time detector:
   when it has to stand on its own.
 Needs numpy; run from anywhere (score.py is loaded from the corpus folder).
 """
-import glob
-import json
-import os
 import sys
 
 import numpy as np
 
-from takes import read_mono
+from takes import arguments, takes
 
 SUB = 16
 BLOCK = 64
@@ -78,26 +75,17 @@ def blind(energies, rate, rise_db):
 
 
 def main():
-    args = sys.argv[1:]
-    if not args:
-        print(__doc__)
-        sys.exit(2)
-    corpus, rises = args[0], [float(a) for a in args[1:]] or [3.0, 6.0, 10.0]
+    corpus, rises = arguments(__doc__, [3.0, 6.0, 10.0])
     sys.path.insert(0, corpus)
     import score  # the corpus' own scorer, for the blind test's matching
 
-    takes = []
-    for path in sorted(glob.glob(os.path.join(corpus, "*.json"))):
-        with open(path) as f:
-            truth = json.load(f)
-        if "duration" in truth and truth.get("onsets"):
-            x, rate = read_mono(path[:-5] + ".wav")
-            takes.append((os.path.basename(path)[:-5], truth, band_energies(x, rate), rate))
+    analysed = [(name, truth, band_energies(x, rate), rate)
+                for name, truth, x, rate in takes(corpus, lambda t: "duration" in t and t.get("onsets"))]
 
     print("GRANTED (told an onset happened): first rise in some band, ms after the onset")
     for rise in rises:
         every, by_take = [], []
-        for name, truth, energies, rate in takes:
+        for name, truth, energies, rate in analysed:
             delays = [1e3 * granted(energies, rate, t, rise) for t in sorted(truth["onsets"])]
             every += delays
             by_take.append((name, np.nanmedian(delays), np.nanpercentile(delays, 90)))
@@ -110,7 +98,7 @@ def main():
 
     print("BLIND (the same rise test on its own, scored by score.py at ±50 ms)")
     for rise in rises:
-        pooled = [score.score_onsets(truth, blind(energies, rate, rise)) for _, truth, energies, rate in takes]
+        pooled = [score.score_onsets(truth, blind(energies, rate, rise)) for _, truth, energies, rate in analysed]
         summary = score.pool_onsets(pooled)
         print("  rise >= %4.1f dB: F %.3f P %.3f R %.3f, delay median %.2f p90 %.2f ms, false %.1f/min"
               % (rise, summary["F50"], summary["P50"], summary["R50"], summary["delay_med_ms"],

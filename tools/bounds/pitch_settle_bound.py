@@ -18,14 +18,10 @@ A real tracker also has to learn of the onset, choose its window without hindsig
 score's settle); so this is a lower bound on what any tracker of this kind (autocorrelation, YIN, NSDF) can score.
 Needs numpy only.
 """
-import glob
-import json
-import os
-import sys
 
 import numpy as np
 
-from takes import read_mono
+from takes import arguments, takes
 
 RATE = 12_000  # the tracker's analysis rate
 STARTS_MS = (0.0, 0.5, 1.0, 2.0, 3.0)
@@ -95,19 +91,10 @@ def first_reading(y, rate, onset, period, clarities):
 
 
 def main():
-    args = sys.argv[1:]
-    if not args:
-        print(__doc__)
-        sys.exit(2)
-    corpus, clarities = args[0], [float(c) for c in args[1:]] or [0.0, 0.5, 0.7, 0.8]
+    corpus, clarities = arguments(__doc__, [0.0, 0.5, 0.7, 0.8])
     read = {c: [] for c in clarities}
     targets = []
-    for path in sorted(glob.glob(os.path.join(corpus, "*.json"))):
-        with open(path) as f:
-            truth = json.load(f)
-        if not truth.get("monophonic") or not truth.get("notes"):
-            continue
-        x, rate = read_mono(path[:-5] + ".wav")
+    for _, truth, x, rate in takes(corpus, lambda t: t.get("monophonic") and t.get("notes")):
         y, analysis_rate = analysed(x, rate)
         notes = truth["notes"]
         for note in notes:
