@@ -188,23 +188,26 @@ fn listener_process_never_allocates() {
             );
         }
     }
-    let mut listener = Listener::new(SR);
-    // warm up outside the watch: lazily sized state is allowed to settle in `new`-like first calls
-    let mut block = [0.0f32; BLOCK];
-    let (allocations, heard_onsets) = common::allocations_in(|| {
-        let mut heard_onsets = 0;
-        for chunk in signal.chunks(BLOCK) {
-            block[..chunk.len()].copy_from_slice(chunk);
-            let heard = listener.process(&block, 0.0);
-            heard_onsets += usize::from(heard.onset.is_some());
-        }
-        heard_onsets
-    });
-    assert_eq!(allocations, 0);
-    assert!(
-        heard_onsets >= 3,
-        "the signal has onsets; heard {heard_onsets}"
-    );
+    // the same samples heard as a take at 48 kHz, and at rates the onset detector decimates (96 kHz) or
+    // upsamples (22.05 kHz) before it listens
+    for rate in [SR, 96_000.0, 22_050.0] {
+        let mut listener = Listener::new(rate);
+        let mut block = [0.0f32; BLOCK];
+        let (allocations, heard_onsets) = common::allocations_in(|| {
+            let mut heard_onsets = 0;
+            for chunk in signal.chunks(BLOCK) {
+                block[..chunk.len()].copy_from_slice(chunk);
+                let heard = listener.process(&block, 0.0);
+                heard_onsets += usize::from(heard.onset.is_some());
+            }
+            heard_onsets
+        });
+        assert_eq!(allocations, 0, "{rate} Hz");
+        assert!(
+            heard_onsets >= 3,
+            "{rate} Hz: the signal has onsets; heard {heard_onsets}"
+        );
+    }
 }
 
 /// Adds a note that starts at `start` with a pick attack and then moves through `steps` of (sample, Hz) with no
