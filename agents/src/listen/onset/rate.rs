@@ -102,12 +102,15 @@ fn factors(sample_rate: f32) -> (usize, usize) {
     if down > 1 || sample_rate >= UPSAMPLE_BELOW_HZ {
         return (1, down);
     }
+    // The factors whose native rate lies nearest the range (in it, where some do). Taking the first in range and
+    // else the largest factor sent 16.7-20 kHz and 25-26.7 kHz, which no factor takes into the range, to 67-107 kHz.
+    let distance = |(up, down): (usize, usize)| {
+        let native = sample_rate * up as f32 / down as f32;
+        (NATIVE_MIN_HZ - native).max(native - NATIVE_MAX_HZ).max(0.0)
+    };
     (2..=MAX_UP)
         .flat_map(|up| [(up, 1), (up, 2)])
-        .find(|&(up, down)| {
-            let native = sample_rate * up as f32 / down as f32;
-            (NATIVE_MIN_HZ..=NATIVE_MAX_HZ).contains(&native)
-        })
+        .min_by(|&a, &b| distance(a).total_cmp(&distance(b)))
         .unwrap_or((MAX_UP, 1))
 }
 
@@ -209,6 +212,18 @@ mod tests {
             let (front, got) = RateFront::new(rate);
             assert_eq!(got, native, "{rate} Hz");
             assert_eq!(front.passes_through(), rate == native);
+        }
+    }
+
+    #[test]
+    fn every_rate_between_11k_and_30k_is_brought_near_the_native_range() {
+        // 16.7-20 kHz and 25-26.7 kHz have no factor into 40-50 kHz; they must land next to it, not at 67-107 kHz.
+        for rate in (11_000..30_000).step_by(250).map(|r| r as f32) {
+            let (_, native) = RateFront::new(rate);
+            assert!(
+                (33_000.0..=60_000.0).contains(&native),
+                "{rate} Hz is heard at {native} Hz"
+            );
         }
     }
 
