@@ -106,7 +106,9 @@ fn factors(sample_rate: f32) -> (usize, usize) {
     // else the largest factor sent 16.7-20 kHz and 25-26.7 kHz, which no factor takes into the range, to 67-107 kHz.
     let distance = |(up, down): (usize, usize)| {
         let native = sample_rate * up as f32 / down as f32;
-        (NATIVE_MIN_HZ - native).max(native - NATIVE_MAX_HZ).max(0.0)
+        (NATIVE_MIN_HZ - native)
+            .max(native - NATIVE_MAX_HZ)
+            .max(0.0)
     };
     (2..=MAX_UP)
         .flat_map(|up| [(up, 1), (up, 2)])
