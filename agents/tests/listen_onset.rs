@@ -466,14 +466,16 @@ fn a_low_band_rise_confirms_a_soft_down_strum_over_a_ringing_chord_sooner() {
             .map(|&(_, block)| (block + 1) * BLOCK)
             .find(|&at| at > second_chord)
     };
-    // (without the high band, whose pick click hears this synthetic strum's first string at once either way)
+    // (without the high band and the pick view, which hear this synthetic strum's first pick at once either way)
     let plain = reported(OnsetParams {
         low_rise_confirms: false,
         high_rise_db: 0.0,
+        pick_novelty: 0.0,
         ..OnsetParams::default()
     });
     let confirmed = reported(OnsetParams {
         high_rise_db: 0.0,
+        pick_novelty: 0.0,
         ..OnsetParams::default()
     });
     let confirmed = confirmed.expect("the strum is heard");

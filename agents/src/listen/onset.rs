@@ -63,6 +63,10 @@
 //! it brings the median delay from 2.9 to 2.3 ms and the 90th percentile from 8.2 to 7.8 ms at the same F and
 //! false-onset rate. The `odf` stays the symmetric view's.
 //!
+//! A strum over a ringing chord whose first string is soft (or rings already) leaves the energy and the flux quiet
+//! until its second or third string; but the first string's pick fills the bins between 3 and 12 kHz at once,
+//! where the partials have died. The pick view (`onset/pick.rs`) hears that, bin by bin, in the fast view's spectrum.
+//!
 //! When the input stops dead (a take cut off, a dropout, a stopped interface) the cut splatters over the spectrum of
 //! every frame that holds it, however quiet the hum or hiss it cut: on guitar-dev with hum or hiss added, nearly
 //! every take's end was an onset. No music loses 40 dB of its pre-emphasised energy within a sub-block, so such a
@@ -91,13 +95,16 @@ mod energy;
 mod flux;
 mod held;
 mod params;
+mod pick;
 mod rate;
+mod report;
 
 use click::ClickWatch;
 use energy::{EnergyTrack, mean_energy, sub_block_energy};
 use flux::FluxView;
 use held::{Band, HeldBand, rise_or_off};
 pub use params::OnsetParams;
+use pick::PickView;
 use rate::{RateFront, hold_broken};
 
 /// Samples per sub-block: the time resolution of the energy envelope.
@@ -207,6 +214,8 @@ pub struct OnsetDetector {
     /// makes a flux onset a legato change (0: never).
     click: ClickWatch,
     splice_within_subs: u32,
+    /// The pick view (`onset/pick.rs`), when on (it reads the fast view's spectrum).
+    pick: Option<PickView>,
 }
 
 impl OnsetDetector {
@@ -316,6 +325,8 @@ impl OnsetDetector {
             } else {
                 0
             },
+            pick: (params.pick_novelty > 0.0 && params.fast_window_fall > 0)
+                .then(|| PickView::from_params(sr, &params)),
         }
     }
 
@@ -524,8 +535,17 @@ impl OnsetDetector {
                 && fast_flux > self.params.confirm_flux
                 && fast_flux > self.params.fast_confirm_mean_factor * fast_updated;
         }
+        // the pick view reads the fast view's spectrum, still in the transform's output
+        let noise_magnitude = self.broadband.noise_floor().sqrt()
+            * self.noise_bin_scale
+            * self.params.flux_floor_over_noise;
+        let step_age = self.click.step_age();
+        let pick_heard = self
+            .pick
+            .as_mut()
+            .is_some_and(|pick| pick.push(&self.fft_output, noise_magnitude, step_age));
         self.spectrum_pos = (self.spectrum_pos + 1) % FLUX_FRAMES;
-        heard |= fast_heard;
+        heard |= fast_heard || pick_heard;
         // a collapse of the energy (a cut to digital silence, a dropout) splatters over the spectrum of every frame
         // that holds it: that flux is the sound stopping, not an attack; and a tail within a few steps of a 16-bit
         // converter churns as its quantization error changes: that flux is no attack either
@@ -549,6 +569,7 @@ impl OnsetDetector {
             // the flux does not make it an attack when the step was strong (its own click, spread by a treble boost,
             // is that rise; the energy after it, its spill left out, stayed where it was)
             let legato = !fast_heard
+                && !pick_heard
                 && self.splice_within_subs > 0
                 && self
                     .click
@@ -561,28 +582,5 @@ impl OnsetDetector {
             }
         }
         frame
-    }
-
-    /// Reports an onset of an energy path at `offset` with the `rise` (linear) that made it, unless this block has
-    /// one already or the last one was heard within the refractory time.
-    fn energy_onset(&mut self, frame: &mut OnsetFrame, offset: usize, rise: f32) {
-        if self.since_onset > self.refractory_subs && frame.onset.is_none() {
-            self.since_onset = 0;
-            frame.onset = Some(Onset {
-                offset: offset as u32,
-                strength: 10.0 * rise.log10(),
-            });
-        }
-    }
-
-    /// The first sample of the sub-block starting at `start` (or of the one before it, if it is in this block)
-    /// whose pre-emphasised power clearly exceeds the background: the foot of the attack.
-    fn attack_offset(&self, start: usize, background: f32) -> usize {
-        let threshold = background * self.rise_ratio.sqrt();
-        let from = start.saturating_sub(SUB);
-        let end = (start + SUB).min(BLOCK);
-        (from..end)
-            .find(|&i| self.emphasised.get(i).is_some_and(|y| y * y > threshold))
-            .unwrap_or(start)
     }
 }

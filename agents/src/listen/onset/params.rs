@@ -142,6 +142,25 @@ pub struct OnsetParams {
     /// `background_ms`, `gap_subs`), held over `mid_hold_subs` sub-blocks (1 to 4), to be an onset (0: off).
     pub mid_rise_db: f32,
     pub mid_hold_subs: usize,
+    /// Band (Hz) of the pick view (`onset/pick.rs`): bins of the fast view's spectrum above the partials of what
+    /// rings, where a pick's noise stands out.
+    pub pick_band_hz: (f32, f32),
+    /// Least novelty of the pick view that is an onset by itself (0: the view is off): each bin's rise (nepers of
+    /// magnitude) over its largest value in the last `pick_hold_blocks` frames, less `pick_dead_zone_db`, summed
+    /// over the band.
+    pub pick_novelty: f32,
+    /// Least novelty of one block (`pick_first`), and least whole rise (no dead zone) of the next block
+    /// (`pick_follow`), that make an onset together: a pick's noise lasts a few milliseconds, a peak of a clipped
+    /// chord or a splice's ringing hardly a block.
+    pub pick_first: f32,
+    pub pick_follow: f32,
+    pub pick_hold_blocks: usize,
+    /// Rise (dB) of a bin over its held value that counts for nothing in the novelty (the swell and beating of
+    /// partials and distortion products).
+    pub pick_dead_zone_db: f32,
+    /// Time (ms) after a step of the waveform (a splice) during which the pick view is not heard: a step is
+    /// broadband too, and its frames brighten for a block or two as it moves into the window's peak.
+    pub pick_after_step_ms: f32,
 }
 
 impl Default for OnsetParams {
@@ -197,6 +216,13 @@ impl Default for OnsetParams {
             mid_band_hz: (800.0, 3200.0),
             mid_rise_db: 6.0,
             mid_hold_subs: 2,
+            pick_band_hz: (3000.0, 12000.0),
+            pick_novelty: 15.0,
+            pick_first: 6.0,
+            pick_follow: 3.0,
+            pick_hold_blocks: 15,
+            pick_dead_zone_db: 3.0,
+            pick_after_step_ms: 6.0,
         }
     }
 }
