@@ -123,15 +123,27 @@ impl NoiseFloor {
     /// noise) that is not the noise floor; 1 when that share is below [`NOTE_SHARE_MIN`] (the window is mostly
     /// noise, and its clarity stands as read) or nothing is known of the floor.
     pub(super) fn share_of_note(&self, mean_square: f32, copies: f32) -> f32 {
+        self.share_above(mean_square, copies, NOTE_SHARE_MIN)
+    }
+
+    /// The share of a window's energy (`mean_square`, of a signal carrying `copies` independent copies of the
+    /// noise) that is not the noise floor, when it is at least `least`; 1 when it is less or nothing is known of
+    /// the floor.
+    pub(super) fn share_above(&self, mean_square: f32, copies: f32, least: f32) -> f32 {
+        match self.share(mean_square, copies) {
+            Some(share) if share >= least => share.min(1.0),
+            _ => 1.0,
+        }
+    }
+
+    /// The share of a window's energy (`mean_square`, of a signal carrying `copies` independent copies of the
+    /// noise) that is not the noise floor, negative when the window is quieter than the floor; none when nothing is
+    /// known of the floor or of the window.
+    pub(super) fn share(&self, mean_square: f32, copies: f32) -> Option<f32> {
         if mean_square.is_nan() || mean_square <= 0.0 || self.floor <= 0.0 {
-            return 1.0;
+            return None;
         }
-        let share = 1.0 - copies * self.floor / mean_square;
-        if share.is_finite() && share >= NOTE_SHARE_MIN {
-            share.min(1.0)
-        } else {
-            1.0
-        }
+        Some(1.0 - copies * self.floor / mean_square).filter(|s| s.is_finite())
     }
 }
 

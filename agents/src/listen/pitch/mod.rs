@@ -31,6 +31,7 @@ mod floor;
 mod hum;
 mod nsdf;
 mod release;
+mod sustain;
 mod tail;
 
 use super::Onset;
@@ -39,6 +40,7 @@ use floor::NoiseFloor;
 use hum::HumCanceller;
 use nsdf::{LagBank, ReadRules, Reading};
 use release::ReleaseDetector;
+use sustain::LongWindow;
 use tail::RoomTail;
 
 /// The pitch tracker's estimate after one block.
@@ -83,10 +85,15 @@ const CLARITY_ON: f32 = 0.70;
 const CLARITY_KEEP: f32 = 0.60;
 /// How long after an attack (seconds) the cancelled signal is still consulted.
 const CANCEL_SECONDS: f32 = 0.25;
-/// Signals below this mean square (-100 dBFS RMS) are never voiced. Noise is told from notes by its clarity,
+/// Signals below this mean square (-130 dBFS RMS) are never voiced. Noise is told from notes by its clarity,
 /// so this only has to stop readings of vanishing signals; a soft note's tail is still a note, also in a take
-/// recorded 20 dB quieter than guitar-dev's (at -80 dBFS such a take lost 1.7 % voicing recall).
-const FLOOR_MEAN_SQUARE: f32 = 1.0e-10;
+/// recorded 40 dB quieter than guitar-dev's, in float samples (with -100 dBFS here such a take lost 3 % of its
+/// voiced time, 1.7 % at 20 dB quieter).
+const FLOOR_MEAN_SQUARE: f32 = 1.0e-13;
+/// A pitch heard without an attack (not the note attacked nor one going on) is not voiced below this mean square
+/// (-100 dBFS RMS): a 16-bit take's last bits hold periodic traces too, such as a resampler's pre-echo of the
+/// first note, a second before it.
+const UNATTACKED_FLOOR_MEAN_SQUARE: f32 = 1.0e-10;
 /// Once an attack was heard, the noise floor is only learnt from a level this far below the loudest since the last
 /// one (power ratio, -12 dB): an unvoiced chord or a noise burst the onset detector heard is not the floor.
 const FLOOR_BELOW_PEAK: f32 = 0.063;
@@ -124,6 +131,25 @@ const HUM_PAUSE_MAX_SECONDS: f32 = 1.0;
 const FIRST_READING_SECONDS: f32 = 0.1;
 /// After an attack, the previous pitch is held at most this long (seconds) while the new window fills.
 const ATTACK_HOLD_SECONDS: f32 = 0.030;
+/// A note read on from the long window ([`sustain`]) needs at least this share of that window's energy (power
+/// ratio; 0.15 is the note 7.5 dB under the hiss) ...
+const SUSTAIN_SHARE_MIN: f32 = 0.15;
+/// ... and this clarity as read, the hiss's share left in: the hiss's own chance products over that window stay
+/// a few hundredths.
+const SUSTAIN_CLARITY_MIN: f32 = 0.1;
+/// ... unless it reads at least this clarity: then the note is most of what the window holds, whatever is known of
+/// the hiss (a floor learnt from the tails of loud notes lies above the hiss).
+const SUSTAIN_CLEAR: f32 = 0.2;
+/// A window whose share of energy that is not the hiss is below this (power ratio; the hiss 10 dB under the
+/// window) may read a note going on at a multiple of its period.
+const HISSY_SHARE: f32 = 0.9;
+/// The recent level must be at least this fraction of the long window's (power ratio, -3 dB): the long window goes
+/// on hearing a note damped under the hiss for a while, but the recent level then falls to the hiss's at once,
+/// while a note ringing on falls a decibel or two over the window's length.
+const SUSTAIN_RECENT_MIN: f32 = 0.5;
+/// The note is read on after at most this long (seconds) unvoiced or voiced at another pitch: a chance pitch of the
+/// hiss read clear for a moment is no new note.
+const SUSTAIN_GAP_SECONDS: f32 = 0.03;
 
 /// Per-block pitch tracker.
 pub struct PitchTracker {
@@ -189,6 +215,20 @@ pub struct PitchTracker {
     damped_hz: Option<f32>,
     /// What a room goes on sounding after a damping.
     tail: RoomTail,
+    /// The analysed signal's periodicity over a long window, for a note fading into hiss.
+    long: LongWindow,
+    /// The last frame was the pitch before an attack, held while the new note's windows fill.
+    last_held: bool,
+    /// Pitch of the note the long window may read on (0 for none): the last pitch voiced in two frames on end
+    /// since the last attack.
+    sustain_hz: f32,
+    /// The long window may read on the notes since the last attack: not once they are heard damped (nor before any
+    /// attack: what is heard without one, mains hum, a chance pitch of the hiss, is not read on).
+    sustain_armed: bool,
+    /// Blocks since `sustain_hz` was last voiced (saturating).
+    sustain_gap: u32,
+    /// [`SUSTAIN_GAP_SECONDS`] in blocks.
+    sustain_gap_blocks: u32,
     /// Blocks since the last attack or the last block voiced with an attacked note's pitch (saturating).
     blocks_since_note: u32,
     /// Blocks since the last attack (saturating).
@@ -248,6 +288,12 @@ impl PitchTracker {
             attacked_hz: 0.0,
             damped_hz: None,
             tail: RoomTail::new(block_seconds),
+            long: LongWindow::new(rate, max_lag),
+            last_held: false,
+            sustain_hz: 0.0,
+            sustain_armed: false,
+            sustain_gap: 0,
+            sustain_gap_blocks: (SUSTAIN_GAP_SECONDS / block_seconds).ceil() as u32,
             blocks_since_note: u32::MAX,
             blocks_since_attack: u32::MAX,
             hum_pause_blocks: (HUM_PAUSE_SECONDS / block_seconds).ceil() as u32,
@@ -267,6 +313,7 @@ impl PitchTracker {
             self.level += self.level_weight * (y * y - self.level);
             let y = self.body_filter.run(y);
             self.noise.push(y);
+            self.long.push(y);
             if attack_at.is_some_and(|a| a <= i) {
                 attack_at = None;
                 self.attack();
@@ -283,6 +330,7 @@ impl PitchTracker {
         }
         self.decimator.flush();
         self.body_filter.flush();
+        self.long.end_block();
         self.hum.note_sounding(
             self.blocks_since_note < self.hum_pause_blocks
                 && self.blocks_since_attack < self.hum_pause_max_blocks,
@@ -296,6 +344,7 @@ impl PitchTracker {
             && self.blocks_since_attack > self.hold_blocks
             && (self.attack_start == 0 || self.level < FLOOR_BELOW_PEAK * self.peak_level);
         self.noise.end_block(quiet);
+        self.follow_sustained_note(frame);
         self.last = frame;
         self.blocks_since_note =
             if self.attack_start > 0 && frame.hz > 0.0 && self.attacked_hz > 0.0 {
@@ -319,6 +368,8 @@ impl PitchTracker {
         self.previous_tested = 0;
         self.release.attack();
         self.attacked_hz = 0.0;
+        self.sustain_hz = 0.0;
+        self.sustain_armed = true;
         self.tail.attack();
         if self.last.hz > 0.0 {
             self.cancel_period = self.rate / self.last.hz;
@@ -348,10 +399,11 @@ impl PitchTracker {
             self.tail.damping(level);
         }
         let damped_hz = *self.damped_hz.get_or_insert(self.last.hz);
+        self.sustain_armed = false;
         // A damped note's tail is over: read again later, its pitch is no longer exempt from the hum guard.
         self.attacked_hz = 0.0;
         let unvoiced = PitchFrame::default();
-        if level < FLOOR_MEAN_SQUARE {
+        if level < UNATTACKED_FLOOR_MEAN_SQUARE {
             return unvoiced;
         }
         let Some(reading) = self.reading_remembered() else {
@@ -375,6 +427,63 @@ impl PitchTracker {
         }
     }
 
+    /// Notes `frame`, about to follow the last one, for [`Self::sustained`]: a pitch voiced twice on end (not held
+    /// over an attack) is the note the long window may read on.
+    fn follow_sustained_note(&mut self, frame: PitchFrame) {
+        let same = |a: f32, b: f32| a > 0.0 && b > 0.0 && (a / b - 1.0).abs() < SAME_NOTE_TOLERANCE;
+        if !self.last_held && (same(frame.hz, self.last.hz) || same(frame.hz, self.sustain_hz)) {
+            self.sustain_hz = frame.hz;
+            self.sustain_gap = 0;
+        } else {
+            self.sustain_gap = self.sustain_gap.saturating_add(1);
+        }
+    }
+
+    /// The note being sustained, read on from the long window when the short ones no longer tell it from the hiss;
+    /// none, and the note is over, once the long window no longer hears it. Not under what removing the mains hum
+    /// leaves of it ([`HUM_RESIDUE`]): that residue is as periodic as the hum, and a long window hears it best.
+    fn sustained(&mut self) -> Option<PitchFrame> {
+        if !self.sustain_armed
+            || self.sustain_hz <= 0.0
+            || self.sustain_gap > self.sustain_gap_blocks
+            || !self.above_hum_residue()
+        {
+            return None;
+        }
+        let frame = self.long_reading(self.sustain_hz);
+        if frame.is_none() {
+            self.sustain_hz = 0.0;
+        }
+        frame
+    }
+
+    /// What is heard when the windows name no note: the pitch before the attack while `hold`, else the note being
+    /// sustained if the long window still hears it.
+    fn held(&mut self, hold: bool) -> PitchFrame {
+        self.last_held = hold;
+        if hold {
+            self.last
+        } else {
+            self.sustained().unwrap_or_default()
+        }
+    }
+
+    /// The long window's reading at `hz`, if it hears a note there over the hiss.
+    fn long_reading(&self, hz: f32) -> Option<PitchFrame> {
+        let reading = self.long.read_near(self.rate / hz, SAME_NOTE_TOLERANCE)?;
+        if self.long.recent_mean_square() < SUSTAIN_RECENT_MIN * reading.mean_square {
+            return None;
+        }
+        let share = (self.noise).share_above(reading.mean_square, 1.0, SUSTAIN_SHARE_MIN);
+        let clarity = (reading.clarity / share).min(1.0);
+        let heard = reading.clarity >= SUSTAIN_CLEAR
+            || (reading.clarity >= SUSTAIN_CLARITY_MIN && clarity >= CLARITY_KEEP);
+        heard.then(|| PitchFrame {
+            hz: self.rate / reading.period,
+            confidence: clarity,
+        })
+    }
+
     /// Whether the signal, without the mains hum, stands above what removing the hum leaves of it ([`HUM_RESIDUE`]).
     fn above_hum_residue(&self) -> bool {
         self.hum.unexplained_level() >= HUM_RESIDUE * self.hum.hum_power()
@@ -389,6 +498,7 @@ impl PitchTracker {
         self.peak_level = (self.peak_level * self.peak_fade).max(level);
         let hold = self.hold_blocks_left > 0;
         self.hold_blocks_left = self.hold_blocks_left.saturating_sub(1);
+        self.last_held = false;
         let unvoiced = PitchFrame::default();
         if self.release.damped(level) {
             return self.after_damping(level);
@@ -397,9 +507,8 @@ impl PitchTracker {
         if level.is_nan() || level < FLOOR_MEAN_SQUARE || level < RELATIVE_FLOOR * self.peak_level {
             return unvoiced;
         }
-        let held = if hold { self.last } else { unvoiced };
         let Some(mut reading) = self.reading_remembered() else {
-            return held;
+            return self.held(hold);
         };
         // A note fading into noise: the clearest window may hold a chance pitch of the noise that is not clear
         // enough for a new note, while a longer one still hears the note going on.
@@ -426,7 +535,30 @@ impl PitchTracker {
             reading.clarity
         };
         if clarity < needed {
-            return held;
+            return self.held(hold);
+        }
+        let unattacked = !continuing && !hold && !attacked_note && !first_of_attack;
+        if unattacked && level < UNATTACKED_FLOOR_MEAN_SQUARE {
+            return unvoiced;
+        }
+        // Under hiss a window may read the note going on at two to four times its period (its own period's peak,
+        // weakened by the hiss, falls short of the multiple's). No string slides or hammers an octave or more
+        // down: while the long window still hears the note, that is what sounds. (Without much hiss such a reading
+        // is rather the fundamental of a note first read an octave too high.)
+        if !continuing
+            && !hold
+            && !attacked_note
+            && self.sustain_hz > 0.0
+            && (self.noise)
+                .share(reading.mean_square, 1.0)
+                .is_some_and(|s| s < HISSY_SHARE)
+            && (2..=4).any(|k| {
+                (reading.period * self.sustain_hz / (k as f32 * self.rate) - 1.0).abs()
+                    < SAME_NOTE_TOLERANCE
+            })
+            && let Some(frame) = self.sustained()
+        {
+            return frame;
         }
         if self.last.hz <= 0.0 && !hold && !attacked_note && reading.window < self.unattacked_window
         {
