@@ -39,13 +39,14 @@ pub(super) struct PickView {
     /// First bin of the band and how many.
     first_bin: usize,
     bins: usize,
-    /// Ring of log magnitudes (nepers over an absolute floor), `FLUX_FRAMES` rows of `MAX_PICK_BINS`.
+    /// Ring of powers (1 + power over an absolute floor), `FLUX_FRAMES` rows of `MAX_PICK_BINS`.
     spectra: Box<[f32]>,
     /// Row written by the newest frame.
     pos: usize,
     /// Frames (from one block back) whose bin-wise maximum is the reference.
     hold: usize,
-    /// Loudest bin of the band heard lately (falls by `release` per block), and the floor's distance below it.
+    /// Loudest bin's power of the band heard lately (falls by the factor `release` per block), and the floor's
+    /// factor below it.
     level_reference: f32,
     release: f32,
     range: f32,
@@ -72,12 +73,13 @@ impl PickView {
         Self {
             first_bin,
             bins: (last_bin - first_bin).min(MAX_PICK_BINS),
-            spectra: vec![0.0; FLUX_FRAMES * MAX_PICK_BINS].into_boxed_slice(),
+            spectra: vec![1.0; FLUX_FRAMES * MAX_PICK_BINS].into_boxed_slice(),
             pos: 0,
             hold: params.pick_hold_blocks.clamp(1, FLUX_FRAMES - 1),
-            level_reference: 0.0,
-            release: params.flux_release_db_per_s * NEPERS_PER_DB * BLOCK as f32 / sr,
-            range: params.flux_range_db * NEPERS_PER_DB,
+            level_reference: 1.0,
+            release: (-2.0 * params.flux_release_db_per_s * NEPERS_PER_DB * BLOCK as f32 / sr)
+                .exp(),
+            range: (-2.0 * params.flux_range_db * NEPERS_PER_DB).exp(),
             dead_zone: params.pick_dead_zone_db * NEPERS_PER_DB,
             alone: params.pick_novelty,
             first: params.pick_first,
@@ -103,47 +105,57 @@ impl PickView {
 
     /// The newest frame's novelty (each bin's rise over its largest value in the held frames, both taken at least
     /// at the floor, less the dead zone, summed over the band) and its whole rise (the same without the dead
-    /// zone); finite and >= 0.
+    /// zone); finite and >= 0. Powers are compared and only a bin that rises takes a logarithm: in a steady sound
+    /// few do.
     fn novelty(&mut self, spectrum: &[Complex<f32>], noise_magnitude: f32) -> (f32, f32) {
-        // (the same absolute floor as the flux views: -102 dB re a full-scale sine's bin)
+        // powers are kept over an absolute floor (the flux views' -102 dB re a full-scale sine's bin) as 1 + power
+        // over it: never below 1, so a ratio of two is a rise's exponential
         const ABSOLUTE_FLOOR: f32 = 1e-3;
+        const MOST: f32 = 1e30;
         let inv_absolute_sq = 1.0 / (ABSOLUTE_FLOOR * ABSOLUTE_FLOOR);
+        let over_floor = |power: f32| {
+            let q = 1.0 + power * inv_absolute_sq;
+            if q.is_finite() { q.min(MOST) } else { MOST }
+        };
         self.pos = (self.pos + 1) % FLUX_FRAMES;
         let row = self.pos * MAX_PICK_BINS;
         let bins = self.bins;
-        let mut loudest = 0.0f32;
+        let mut loudest = 1.0f32;
         if let (Some(current), Some(input)) = (
             self.spectra.get_mut(row..row + bins),
             spectrum.get(self.first_bin..self.first_bin + bins),
         ) {
             for (s, c) in current.iter_mut().zip(input) {
-                *s = 0.5 * fast_ln(1.0 + c.norm_sqr() * inv_absolute_sq);
+                *s = over_floor(c.norm_sqr());
                 loudest = loudest.max(*s);
             }
         }
-        self.level_reference = loudest.max(self.level_reference - self.release);
+        self.level_reference = loudest.max(self.level_reference * self.release);
         let noise = if noise_magnitude.is_finite() {
             noise_magnitude
         } else {
             0.0
         };
-        let noise_floor = 0.5 * fast_ln(1.0 + noise * noise * inv_absolute_sq);
-        let floor = noise_floor.max(self.level_reference - self.range);
+        let floor = over_floor(noise * noise).max(self.level_reference * self.range);
         let mut held = [0.0f32; MAX_PICK_BINS];
         for age in 1..=self.hold {
             let older = (self.pos + FLUX_FRAMES - age) % FLUX_FRAMES * MAX_PICK_BINS;
             if let Some(older) = self.spectra.get(older..older + bins) {
                 for (h, &o) in held.iter_mut().zip(older) {
-                    *h = h.max(o);
+                    *h = if o > *h { o } else { *h };
                 }
             }
         }
         let (mut novelty, mut whole) = (0.0f32, 0.0f32);
         if let Some(current) = self.spectra.get(row..row + bins) {
             for (&now, &h) in current.iter().zip(held.iter()) {
-                let rise = (now.max(floor) - h.max(floor)).max(0.0);
-                novelty += (rise - self.dead_zone).max(0.0);
-                whole += rise;
+                let (now, h) = (now.max(floor), h.max(floor));
+                if now > h {
+                    // (nepers of magnitude: half the logarithm of the power ratio)
+                    let rise = 0.5 * fast_ln(now / h);
+                    novelty += (rise - self.dead_zone).max(0.0);
+                    whole += rise;
+                }
             }
         }
         let finite = |x: f32| if x.is_finite() { x } else { 0.0 };
