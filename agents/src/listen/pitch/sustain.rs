@@ -22,13 +22,18 @@ pub(super) const WINDOW_SECONDS: f32 = 0.06;
 const RECENT_SECONDS: f32 = 0.01;
 /// Stored values below this are zeros: fading sums in silence would otherwise become subnormal and slow.
 const NEGLIGIBLE: f32 = 1.0e-30;
+/// Samples smaller than this (-300 dBFS) are taken as zeros, so that no product of two of them is subnormal (a
+/// filter's tail dying away in digital silence passes through such values).
+const NEGLIGIBLE_SAMPLE: f32 = 1.0e-15;
 
 /// Fading lag products and energies of the analysed signal.
 pub(super) struct LongWindow {
-    /// The last `span` samples twice over (`history[pos]` and `history[pos + span]` are the newest), so that the
-    /// samples before the newest are one contiguous slice.
+    /// The last `span` samples twice over, newest first from `history[pos]` (and from `history[pos + span]`), so
+    /// that the samples `1..span` lags before the next one are `history[pos..pos + span - 1]`, in the order of the
+    /// products they add to.
     history: Box<[f32]>,
-    /// Fading energy after each of the last `span` samples (`energies[pos]` the newest).
+    /// Fading energy after each of the last `span` samples (`energies[pos]` the newest, `energies[pos + k]` the
+    /// one `k` samples earlier, modulo `span`).
     energies: Box<[f32]>,
     span: usize,
     pos: usize,
@@ -68,21 +73,23 @@ impl LongWindow {
     /// Takes one sample.
     #[inline]
     pub(super) fn push(&mut self, x: f32) {
-        let x = if x.is_finite() { x } else { 0.0 };
+        let x = if x.is_finite() && x.abs() >= NEGLIGIBLE_SAMPLE {
+            x
+        } else {
+            0.0
+        };
         let span = self.span;
-        // the samples before this one, oldest first, the newest (`history[pos + span]`) last
-        let first = self.pos + 2;
         self.scale *= self.growth;
         let weighted = x * self.scale;
         if let (Some(past), Some(dest)) = (
-            self.history.get(first..first + span - 1),
+            self.history.get(self.pos..self.pos + span - 1),
             self.products.get_mut(1..span),
         ) {
-            for (d, p) in dest.iter_mut().zip(past.iter().rev()) {
+            for (d, p) in dest.iter_mut().zip(past) {
                 *d += weighted * p;
             }
         }
-        self.pos = (self.pos + 1) % span;
+        self.pos = (self.pos + span - 1) % span;
         self.energy = self.decay * self.energy + x * x;
         self.recent += self.recent_weight * (x * x - self.recent);
         if let Some(e) = self.energies.get_mut(self.pos) {
@@ -132,8 +139,7 @@ impl LongWindow {
     fn nsdf(&self, lag: usize) -> f32 {
         let (Some(&r), Some(&past)) = (
             self.products.get(lag),
-            self.energies
-                .get((self.pos + self.span - lag % self.span) % self.span),
+            self.energies.get((self.pos + lag) % self.span),
         ) else {
             return 0.0;
         };
