@@ -149,9 +149,9 @@ pub struct OnsetParams {
     /// magnitude) over its largest value in the last `pick_hold_blocks` frames, less `pick_dead_zone_db`, summed
     /// over the band.
     pub pick_novelty: f32,
-    /// Least novelty of one block (`pick_first`), and least whole rise (no dead zone) of the next block
-    /// (`pick_follow`), that make an onset together: a pick's noise lasts a few milliseconds, a peak of a clipped
-    /// chord or a splice's ringing hardly a block.
+    /// Least novelty of one block (`pick_first`), and least whole rise (no dead zone) of the block before or after
+    /// it (`pick_follow`), that make an onset together: a pick's noise lasts a few milliseconds, a peak of a
+    /// clipped chord or a splice's ringing hardly a block.
     pub pick_first: f32,
     pub pick_follow: f32,
     pub pick_hold_blocks: usize,
