@@ -40,8 +40,9 @@ pub(super) struct PickView {
     /// First bin of the band and how many.
     first_bin: usize,
     bins: usize,
-    /// Ring of powers (1 + power over an absolute floor), `FLUX_FRAMES` rows of `MAX_PICK_BINS`.
-    spectra: Box<[f32]>,
+    /// Ring of powers (1 + power over an absolute floor), `FLUX_FRAMES` rows of `MAX_PICK_BINS` (of which the
+    /// first `bins` are used; whole rows, so the held maximum runs over fixed lengths, in vector registers).
+    spectra: Box<[[f32; MAX_PICK_BINS]]>,
     /// Row written by the newest frame.
     pos: usize,
     /// Frames (from one block back) whose bin-wise maximum is the reference.
@@ -74,7 +75,7 @@ impl PickView {
         Self {
             first_bin,
             bins: (last_bin - first_bin).min(MAX_PICK_BINS),
-            spectra: vec![1.0; FLUX_FRAMES * MAX_PICK_BINS].into_boxed_slice(),
+            spectra: vec![[1.0; MAX_PICK_BINS]; FLUX_FRAMES].into_boxed_slice(),
             pos: 0,
             hold: params.pick_hold_blocks.clamp(1, FLUX_FRAMES - 1),
             level_reference: 1.0,
@@ -122,11 +123,10 @@ impl PickView {
             if q.is_finite() { q.min(MOST) } else { MOST }
         };
         self.pos = (self.pos + 1) % FLUX_FRAMES;
-        let row = self.pos * MAX_PICK_BINS;
         let bins = self.bins;
         let mut loudest = 1.0f32;
         if let (Some(current), Some(input)) = (
-            self.spectra.get_mut(row..row + bins),
+            self.spectra.get_mut(self.pos),
             spectrum.get(self.first_bin..self.first_bin + bins),
         ) {
             for (s, c) in current.iter_mut().zip(input) {
@@ -143,16 +143,18 @@ impl PickView {
         let floor = over_floor(noise * noise).max(self.level_reference * self.range);
         let mut held = [0.0f32; MAX_PICK_BINS];
         for age in 1..=self.hold {
-            let older = (self.pos + FLUX_FRAMES - age) % FLUX_FRAMES * MAX_PICK_BINS;
-            if let Some(older) = self.spectra.get(older..older + bins) {
+            if let Some(older) = self
+                .spectra
+                .get((self.pos + FLUX_FRAMES - age) % FLUX_FRAMES)
+            {
                 for (h, &o) in held.iter_mut().zip(older) {
                     *h = if o > *h { o } else { *h };
                 }
             }
         }
         let (mut novelty, mut whole) = (0.0f32, 0.0f32);
-        if let Some(current) = self.spectra.get(row..row + bins) {
-            for (&now, &h) in current.iter().zip(held.iter()) {
+        if let Some(current) = self.spectra.get(self.pos) {
+            for (&now, &h) in current.iter().zip(held.iter()).take(bins) {
                 let (now, h) = (now.max(floor), h.max(floor));
                 if now > h {
                     // (nepers of magnitude: half the logarithm of the power ratio)
