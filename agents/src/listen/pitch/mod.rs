@@ -40,7 +40,7 @@ use floor::NoiseFloor;
 use hum::HumCanceller;
 use nsdf::{LagBank, ReadRules, Reading};
 use release::ReleaseDetector;
-use sustain::LongWindow;
+use sustain::{LongWindow, SustainedNote};
 use tail::RoomTail;
 
 /// The pitch tracker's estimate after one block.
@@ -147,9 +147,6 @@ const HISSY_SHARE: f32 = 0.9;
 /// on hearing a note damped under the hiss for a while, but the recent level then falls to the hiss's at once,
 /// while a note ringing on falls a decibel or two over the window's length.
 const SUSTAIN_RECENT_MIN: f32 = 0.5;
-/// The note is read on after at most this long (seconds) unvoiced or voiced at another pitch: a chance pitch of the
-/// hiss read clear for a moment is no new note.
-const SUSTAIN_GAP_SECONDS: f32 = 0.03;
 
 /// Per-block pitch tracker.
 pub struct PitchTracker {
@@ -219,16 +216,8 @@ pub struct PitchTracker {
     long: LongWindow,
     /// The last frame was the pitch before an attack, held while the new note's windows fill.
     last_held: bool,
-    /// Pitch of the note the long window may read on (0 for none): the last pitch voiced in two frames on end
-    /// since the last attack.
-    sustain_hz: f32,
-    /// The long window may read on the notes since the last attack: not once they are heard damped (nor before any
-    /// attack: what is heard without one, mains hum, a chance pitch of the hiss, is not read on).
-    sustain_armed: bool,
-    /// Blocks since `sustain_hz` was last voiced (saturating).
-    sustain_gap: u32,
-    /// [`SUSTAIN_GAP_SECONDS`] in blocks.
-    sustain_gap_blocks: u32,
+    /// The note the long window may read on.
+    sustained_note: SustainedNote,
     /// Blocks since the last attack or the last block voiced with an attacked note's pitch (saturating).
     blocks_since_note: u32,
     /// Blocks since the last attack (saturating).
@@ -290,10 +279,7 @@ impl PitchTracker {
             tail: RoomTail::new(block_seconds),
             long: LongWindow::new(rate, max_lag),
             last_held: false,
-            sustain_hz: 0.0,
-            sustain_armed: false,
-            sustain_gap: 0,
-            sustain_gap_blocks: (SUSTAIN_GAP_SECONDS / block_seconds).ceil() as u32,
+            sustained_note: SustainedNote::new(block_seconds),
             blocks_since_note: u32::MAX,
             blocks_since_attack: u32::MAX,
             hum_pause_blocks: (HUM_PAUSE_SECONDS / block_seconds).ceil() as u32,
@@ -344,7 +330,7 @@ impl PitchTracker {
             && self.blocks_since_attack > self.hold_blocks
             && (self.attack_start == 0 || self.level < FLOOR_BELOW_PEAK * self.peak_level);
         self.noise.end_block(quiet);
-        self.follow_sustained_note(frame);
+        (self.sustained_note).follow(frame.hz, self.last.hz, self.last_held, SAME_NOTE_TOLERANCE);
         self.last = frame;
         self.blocks_since_note =
             if self.attack_start > 0 && frame.hz > 0.0 && self.attacked_hz > 0.0 {
@@ -368,8 +354,7 @@ impl PitchTracker {
         self.previous_tested = 0;
         self.release.attack();
         self.attacked_hz = 0.0;
-        self.sustain_hz = 0.0;
-        self.sustain_armed = true;
+        self.sustained_note.attack();
         self.tail.attack();
         if self.last.hz > 0.0 {
             self.cancel_period = self.rate / self.last.hz;
@@ -399,7 +384,7 @@ impl PitchTracker {
             self.tail.damping(level);
         }
         let damped_hz = *self.damped_hz.get_or_insert(self.last.hz);
-        self.sustain_armed = false;
+        self.sustained_note.damped();
         // A damped note's tail is over: read again later, its pitch is no longer exempt from the hum guard.
         self.attacked_hz = 0.0;
         let unvoiced = PitchFrame::default();
@@ -427,32 +412,17 @@ impl PitchTracker {
         }
     }
 
-    /// Notes `frame`, about to follow the last one, for [`Self::sustained`]: a pitch voiced twice on end (not held
-    /// over an attack) is the note the long window may read on.
-    fn follow_sustained_note(&mut self, frame: PitchFrame) {
-        let same = |a: f32, b: f32| a > 0.0 && b > 0.0 && (a / b - 1.0).abs() < SAME_NOTE_TOLERANCE;
-        if !self.last_held && (same(frame.hz, self.last.hz) || same(frame.hz, self.sustain_hz)) {
-            self.sustain_hz = frame.hz;
-            self.sustain_gap = 0;
-        } else {
-            self.sustain_gap = self.sustain_gap.saturating_add(1);
-        }
-    }
-
     /// The note being sustained, read on from the long window when the short ones no longer tell it from the hiss;
     /// none, and the note is over, once the long window no longer hears it. Not under what removing the mains hum
     /// leaves of it ([`HUM_RESIDUE`]): that residue is as periodic as the hum, and a long window hears it best.
     fn sustained(&mut self) -> Option<PitchFrame> {
-        if !self.sustain_armed
-            || self.sustain_hz <= 0.0
-            || self.sustain_gap > self.sustain_gap_blocks
-            || !self.above_hum_residue()
-        {
+        let hz = self.sustained_note.hz()?;
+        if !self.above_hum_residue() {
             return None;
         }
-        let frame = self.long_reading(self.sustain_hz);
+        let frame = self.long_reading(hz);
         if frame.is_none() {
-            self.sustain_hz = 0.0;
+            self.sustained_note.lost();
         }
         frame
     }
@@ -548,12 +518,12 @@ impl PitchTracker {
         if !continuing
             && !hold
             && !attacked_note
-            && self.sustain_hz > 0.0
+            && let Some(sustain_hz) = self.sustained_note.hz()
             && (self.noise)
                 .share(reading.mean_square, 1.0)
                 .is_some_and(|s| s < HISSY_SHARE)
             && (2..=4).any(|k| {
-                (reading.period * self.sustain_hz / (k as f32 * self.rate) - 1.0).abs()
+                (reading.period * sustain_hz / (k as f32 * self.rate) - 1.0).abs()
                     < SAME_NOTE_TOLERANCE
             })
             && let Some(frame) = self.sustained()

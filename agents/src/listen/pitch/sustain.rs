@@ -187,6 +187,83 @@ impl LongWindow {
     }
 }
 
+/// The note may be read on after at most this long (seconds) unvoiced or voiced at another pitch.
+const GAP_SECONDS: f32 = 0.03;
+/// A pitch voiced this long (seconds) on end replaces the note read on: under hiss the short windows may read a
+/// chance pitch for a few milliseconds (their windows overlap), while the note goes on under it.
+const CONFIRM_SECONDS: f32 = 0.01;
+
+/// Which note the long window may read on: the first pitch voiced twice on end since the last attack (not held over
+/// it), or a later one voiced for [`CONFIRM_SECONDS`] on end; none before any attack (what sounds without one,
+/// mains hum or a chance pitch of the hiss, is not read on), once the note is heard damped, once the long window no
+/// longer hears it, or after [`GAP_SECONDS`] without it.
+pub(super) struct SustainedNote {
+    /// Pitch of the note (0 for none).
+    hz: f32,
+    /// The notes since the last attack may be read on (no damping heard since).
+    armed: bool,
+    /// Blocks since the note was last voiced, and [`GAP_SECONDS`] in blocks.
+    gap: u32,
+    gap_blocks: u32,
+    /// Blocks the pitch last voiced has been voiced on end, and [`CONFIRM_SECONDS`] in blocks.
+    run: u32,
+    confirm_blocks: u32,
+}
+
+impl SustainedNote {
+    /// For blocks of `block_seconds`.
+    pub(super) fn new(block_seconds: f32) -> Self {
+        let blocks = |seconds: f32| (seconds / block_seconds.max(1.0e-5)).ceil() as u32;
+        Self {
+            hz: 0.0,
+            armed: false,
+            gap: 0,
+            gap_blocks: blocks(GAP_SECONDS),
+            run: 0,
+            confirm_blocks: blocks(CONFIRM_SECONDS).max(2),
+        }
+    }
+
+    /// A note was attacked: its pitch is the next to be read on.
+    pub(super) fn attack(&mut self) {
+        self.hz = 0.0;
+        self.armed = true;
+    }
+
+    /// The note sounding was heard damped: nothing is read on until the next attack.
+    pub(super) fn damped(&mut self) {
+        self.armed = false;
+    }
+
+    /// The long window no longer hears the note.
+    pub(super) fn lost(&mut self) {
+        self.hz = 0.0;
+    }
+
+    /// The tracker voiced `hz` (0 for unvoiced) after `last_hz`; `held` if it only held the pitch before an attack.
+    /// Pitches within `tolerance` (a fraction) are the same.
+    pub(super) fn follow(&mut self, hz: f32, last_hz: f32, held: bool, tolerance: f32) {
+        let same = |a: f32, b: f32| a > 0.0 && b > 0.0 && (a / b - 1.0).abs() < tolerance;
+        self.run = match (held, hz > 0.0) {
+            (false, true) if same(hz, last_hz) => self.run.saturating_add(1),
+            (false, true) => 1,
+            _ => 0,
+        };
+        let first = self.hz <= 0.0 && self.run >= 2;
+        if !held && (same(hz, self.hz) || first || self.run >= self.confirm_blocks) {
+            self.hz = hz;
+            self.gap = 0;
+        } else {
+            self.gap = self.gap.saturating_add(1);
+        }
+    }
+
+    /// The note's pitch, if it may be read on.
+    pub(super) fn hz(&self) -> Option<f32> {
+        (self.armed && self.hz > 0.0 && self.gap <= self.gap_blocks).then_some(self.hz)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,5 +333,58 @@ mod tests {
                 .all(|p| p.is_finite() && !p.is_subnormal())
         );
         assert!(window.read_near(40.0, 0.03).is_none());
+    }
+
+    /// A note at 220 Hz followed for `blocks` blocks after an attack.
+    fn following_a(blocks: u32) -> SustainedNote {
+        let mut note = SustainedNote::new(BLOCK_SECONDS);
+        note.attack();
+        let mut last = 0.0;
+        for _ in 0..blocks {
+            note.follow(220.0, last, false, 0.03);
+            last = 220.0;
+        }
+        note
+    }
+
+    const BLOCK_SECONDS: f32 = 64.0 / 48_000.0;
+
+    #[test]
+    fn a_chance_pitch_for_a_few_blocks_leaves_the_note_and_one_that_lasts_replaces_it() {
+        let mut note = following_a(20);
+        assert_eq!(note.hz(), Some(220.0));
+        let mut last = 220.0;
+        for _ in 0..5 {
+            note.follow(317.0, last, false, 0.03);
+            last = 317.0;
+        }
+        assert_eq!(note.hz(), Some(220.0), "5 blocks (7 ms) of another pitch");
+        note.follow(0.0, last, false, 0.03);
+        assert_eq!(note.hz(), Some(220.0), "read on after the chance pitch");
+        for _ in 0..8 {
+            note.follow(317.0, last, false, 0.03);
+            last = 317.0;
+        }
+        assert_eq!(note.hz(), Some(317.0), "8 blocks (11 ms) of another pitch");
+    }
+
+    #[test]
+    fn nothing_is_read_on_before_an_attack_after_a_damping_or_after_a_long_gap() {
+        let mut note = SustainedNote::new(BLOCK_SECONDS);
+        note.follow(120.0, 120.0, false, 0.03);
+        note.follow(120.0, 120.0, false, 0.03);
+        assert_eq!(note.hz(), None, "mains hum before any attack");
+        let mut note = following_a(20);
+        note.damped();
+        assert_eq!(note.hz(), None);
+        let mut note = following_a(20);
+        for _ in 0..30 {
+            note.follow(0.0, 0.0, false, 0.03);
+        }
+        assert_eq!(note.hz(), None, "40 ms unvoiced");
+        let mut note = following_a(1);
+        note.follow(330.0, 220.0, true, 0.03);
+        note.follow(330.0, 330.0, true, 0.03);
+        assert_eq!(note.hz(), None, "a pitch held over an attack");
     }
 }
