@@ -23,7 +23,8 @@
 //! A note is voiced until it is damped ([`release`]: its level falls faster than a free string's) or has faded
 //! 50 dB below its attack; a note left to ring is a note, however quiet, while a damped string's periodic tail is
 //! not, nor is its room's ([`tail`]). Under hiss a note is judged by its own periodicity, the noise floor's share
-//! of the energy divided out ([`floor`]).
+//! of the energy divided out ([`floor`]); once the short windows can no longer tell a note ringing away from the
+//! hiss, a long window read at its period hears it on, until its level shows it has ended ([`sustain`]).
 
 mod choose;
 mod filter;
