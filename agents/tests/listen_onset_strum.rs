@@ -189,8 +189,8 @@ fn the_peaks_of_a_clipped_beating_chord_are_no_onsets() {
         // a single block's novelty, summed whole, is what the dead zone and the second block keep out
         let plain = OnsetParams {
             pick_dead_zone_db: 0.0,
-            pick_novelty: 6.0,
-            pick_first: f32::MAX,
+            pick_alone: 6.0,
+            pick_novelty: f32::MAX,
             ..OnsetParams::default()
         };
         heard_without_the_rules += reported(&signal, plain).len() - heard.len();

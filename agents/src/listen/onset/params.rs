@@ -145,15 +145,17 @@ pub struct OnsetParams {
     /// Band (Hz) of the pick view (`onset/pick.rs`): bins of the fast view's spectrum above the partials of what
     /// rings, where a pick's noise stands out.
     pub pick_band_hz: (f32, f32),
-    /// Least novelty of the pick view that is an onset by itself (0: the view is off): each bin's rise (nepers of
+    /// Least novelty of the pick view in one block that, with a whole rise (no dead zone) of `pick_follow` in the
+    /// block before or after it, is an onset (0: the view is off); the novelty is each bin's rise (nepers of
     /// magnitude) over its largest value in the last `pick_hold_blocks` frames, less `pick_dead_zone_db`, summed
-    /// over the band.
+    /// over the band. A pick's noise lasts a few milliseconds, a peak of a clipped chord or a splice's ringing
+    /// hardly a block.
     pub pick_novelty: f32,
-    /// Least novelty of one block (`pick_first`), and least whole rise (no dead zone) of the block before or after
-    /// it (`pick_follow`), that make an onset together: a pick's noise lasts a few milliseconds, a peak of a
-    /// clipped chord or a splice's ringing hardly a block.
-    pub pick_first: f32,
     pub pick_follow: f32,
+    /// Least novelty that is an onset by itself, without a neighbouring block's rise (0: none). With 15, a splice of
+    /// guitar-dev's legato clip heard at 22.05 kHz through the upsampler (which smooths the step the click watch
+    /// looks for) made two false onsets; without it, one onset more of guitar-dev is heard later than 4 ms.
+    pub pick_alone: f32,
     pub pick_hold_blocks: usize,
     /// Rise (dB) of a bin over its held value that counts for nothing in the novelty (the swell and beating of
     /// partials and distortion products).
@@ -217,9 +219,9 @@ impl Default for OnsetParams {
             mid_rise_db: 6.0,
             mid_hold_subs: 2,
             pick_band_hz: (3000.0, 12000.0),
-            pick_novelty: 15.0,
-            pick_first: 6.0,
+            pick_novelty: 6.0,
             pick_follow: 3.0,
+            pick_alone: 0.0,
             pick_hold_blocks: 15,
             pick_dead_zone_db: 3.0,
             pick_after_step_ms: 6.0,

@@ -12,11 +12,11 @@
 //! The novelty is the sum over the band of those rises (nepers of magnitude), each less a dead zone of 3 dB: the
 //! partials and the distortion products of a ringing chord swell and beat by a few dB in many bins at once
 //! (summed whole, that made 20 false onsets a minute on guitar-dev clipped by 14 dB), a pick's noise rises 10 dB
-//! and more. One block's novelty is an onset when it is large; a smaller one when the block before or after it
-//! rises too (its whole rise, without the dead zone): a pick's noise lasts a few milliseconds and builds up over a
-//! block or two, while a peak of a clipped chord or the ringing of a splice (a legato change of a render, heard
-//! through a dark tone where the click watch misses its step) is over within the block. On guitar-dev the onsets
-//! heard more than 4 ms late fell from 249 to 204 (b1's steel-string strums from 17 to 4, d1's from 20 to 7, d2's
+//! and more. One block's novelty is an onset when the block before or after it rises too (its whole rise, without
+//! the dead zone): a pick's noise lasts a few milliseconds and builds up over a block or two, while a peak of a
+//! clipped chord or the ringing of a splice (a legato change of a render, heard through a dark tone or an
+//! upsampler, which smooth the step the click watch looks for) is over within the block. On guitar-dev the onsets
+//! heard more than 4 ms late fell from 249 to 205 (b1's steel-string strums from 17 to 4, d1's from 20 to 7, d2's
 //! from 31 to 26), the 90th percentile of the delay from 6.3 to 5.2 ms, with no false onset more on it or on its
 //! altered copies (clipped, dark, bright, reverberant, hiss, hum, transposed, resampled).
 //!
@@ -54,7 +54,8 @@ pub(super) struct PickView {
     range: f32,
     /// Rise (nepers) of a bin that counts for nothing.
     dead_zone: f32,
-    /// Novelty that is an onset alone, novelty of a first block and whole rise of the next that are one together.
+    /// Novelty that is an onset alone (`f32::MAX`: none), novelty of one block and whole rise of the block before
+    /// or after it that are one together.
     alone: f32,
     first: f32,
     follow: f32,
@@ -83,8 +84,12 @@ impl PickView {
                 .exp(),
             range: (-2.0 * params.flux_range_db * NEPERS_PER_DB).exp(),
             dead_zone: params.pick_dead_zone_db * NEPERS_PER_DB,
-            alone: params.pick_novelty,
-            first: params.pick_first,
+            alone: if params.pick_alone > 0.0 {
+                params.pick_alone
+            } else {
+                f32::MAX
+            },
+            first: params.pick_novelty,
             follow: params.pick_follow,
             previous: (0.0, 0.0),
             after_step_subs: (params.pick_after_step_ms * subs_per_ms).round() as u32,
@@ -100,7 +105,7 @@ impl PickView {
         step_age: u32,
     ) -> bool {
         let (novelty, whole) = self.novelty(spectrum, noise_magnitude);
-        // one block's novelty, large alone, or with the block before or after it rising too
+        // one block's novelty with the block before or after it rising too (or, if so set, large alone)
         let heard = novelty > self.alone
             || (self.previous.0 > self.first && whole > self.follow)
             || (novelty > self.first && self.previous.1 > self.follow);
