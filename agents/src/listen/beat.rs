@@ -42,7 +42,7 @@ mod params;
 
 pub use self::params::BeatParams;
 
-use self::decide::judge;
+use self::decide::{Standing, judge};
 use self::grid::{Evidence, Grid};
 use self::history::{OnsetHistory, PastOnset};
 use self::model::{Model, step_tolerance};
@@ -145,6 +145,8 @@ pub struct BeatTracker {
     lead_clock: f64,
     /// The onset under evaluation, if any.
     pending: Option<Pending>,
+    /// The grid a tempo step in use stepped from, while the step is on trial (see [`Standing`]).
+    stepped_from: Option<Standing>,
 }
 
 impl BeatTracker {
@@ -188,6 +190,7 @@ impl BeatTracker {
             miss_check: f64::INFINITY,
             lead_clock: 0.0,
             pending: None,
+            stepped_from: None,
         }
     }
 
@@ -318,6 +321,7 @@ impl BeatTracker {
         self.miss_check = f64::INFINITY;
         self.pool = [None; POOL];
         self.next_beat = f64::INFINITY;
+        self.stepped_from = None;
     }
 
     /// Gathers the hypotheses an onset at `time` brings up, judges the grid in use among them at once and

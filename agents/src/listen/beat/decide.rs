@@ -47,15 +47,87 @@ impl BeatTracker {
     }
 
     /// The model to announce beats from, of the first `count` candidates (slot 0 is the model in use, if
-    /// any): the best, if it refines the one in use or beats it by the margin; or, if the one in use stays,
-    /// a tempo step that beats every other rival and the one in use scored `with_imminent_beat` (see
-    /// [`Self::score_with_imminent_beat`]).
+    /// any), as [`Self::choose_reading`] reads the onsets; but while a tempo step is on trial, giving it up
+    /// is a contest with the grid it stepped from, which keeps its standing (see [`Standing`]).
     pub(super) fn choose(
         &mut self,
         count: usize,
         now: f64,
         with_imminent_beat: Option<f64>,
     ) -> Model {
+        let params = self.params;
+        let held_since = self.locked_since;
+        let Some(in_use) = self.current else {
+            self.stepped_from = None;
+            return self.choose_reading(count, now, with_imminent_beat).model;
+        };
+        let chosen = self.choose_reading(count, now, with_imminent_beat);
+        let grid = in_use.grid();
+        if chosen
+            .model
+            .grid()
+            .is_near(&grid, params.same_tempo, params.same_phase)
+        {
+            return chosen.model;
+        }
+        let on_trial = self.stepped_from.filter(|standing| now < standing.until);
+        self.stepped_from = None;
+        if let Some(standing) = on_trial {
+            return self.give_up_step(standing, chosen, now);
+        }
+        if chosen.model.since() > in_use.since() {
+            self.stepped_from = Some(Standing {
+                model: in_use,
+                locked_since: held_since,
+                until: now + params.step_settle_beats * chosen.model.grid().period,
+            });
+        }
+        chosen.model
+    }
+
+    /// What replaces a tempo step on trial that the onsets no longer favour: `chosen` only if it beats the
+    /// grid the step was taken from (`standing`, carried on to now and refined) by the margin that grid had
+    /// earned against it when the step was taken; otherwise that grid, with its standing restored.
+    fn give_up_step(&mut self, standing: Standing, chosen: Scored, now: f64) -> Model {
+        let params = self.params;
+        let back = judge(
+            standing.model.grid(),
+            Some(standing.model),
+            standing.locked_since,
+            &self.evidence,
+            self.tap_bpm,
+            &params,
+        );
+        let back_grid = back.model.grid();
+        let chosen_grid = chosen.model.grid();
+        let held = ((now - standing.locked_since) / back_grid.period / params.settle_beats)
+            .clamp(0.0, 1.0);
+        let relative = if chosen_grid.is_metrical_relative(&back_grid, params.same_tempo) {
+            params.relative_switch_margin
+        } else {
+            0.0
+        };
+        let margin = params.min_switch_margin + held * (params.switch_margin + relative);
+        let returns = chosen_grid.is_near(&back_grid, params.same_tempo, params.same_phase)
+            || !(chosen.score > back.score + margin);
+        if returns {
+            self.locked_since = standing.locked_since;
+            back.model
+        } else {
+            chosen.model
+        }
+    }
+
+    /// The model to announce beats from, of the first `count` candidates (slot 0 is the model in use, if
+    /// any): the best, if it refines the one in use or beats it by the margin; or, if the one in use stays,
+    /// a tempo step that beats every other rival and the one in use scored `with_imminent_beat` (see
+    /// [`Self::score_with_imminent_beat`]).
+    fn choose_reading(
+        &mut self,
+        count: usize,
+        now: f64,
+        with_imminent_beat: Option<f64>,
+    ) -> Scored {
         let params = self.params;
         let current = self.current;
         let candidates = self.candidates.get(..count).unwrap_or(&[]);
@@ -66,7 +138,7 @@ impl BeatTracker {
             }
         }
         let chosen = match current {
-            None => best.model,
+            None => best,
             Some(model) => {
                 let grid = model.grid();
                 let incumbent = candidates[0];
@@ -130,16 +202,16 @@ impl BeatTracker {
                 }
                 let confirmed = young || is_step || led_before;
                 let stays = if best_grid.is_near(&grid, params.same_tempo, params.same_phase) {
-                    best.model
+                    best
                 } else if confirmed && best.score > incumbent.score + margin {
                     self.locked_since = now;
-                    return best.model;
+                    return best;
                 } else {
-                    incumbent.model
+                    incumbent
                 };
                 if let Some(sustained) = sustained {
                     self.locked_since = now;
-                    return sustained.model;
+                    return sustained;
                 }
                 let mut rival: Option<Scored> = None;
                 for candidate in candidates {
@@ -157,7 +229,7 @@ impl BeatTracker {
                         if step.model.since() > model.since() && step.score > against =>
                     {
                         self.locked_since = now;
-                        step.model
+                        step
                     }
                     _ => stays,
                 }
@@ -230,6 +302,23 @@ impl BeatTracker {
             }
         }
     }
+}
+
+/// The grid in use before a tempo step, kept while the step is on trial: a step is believed at its first
+/// onset (waiting would cost its beats), so a stray onset early for a beat that then goes unplayed can pass
+/// for one. When the step grid loses the onsets again, the contest is with the grid it stepped from, which
+/// had held for many beats and had earned the margin against metrical rivals (above all its off-beat, which
+/// eighth notes fill as well as its beats): a rival that would never have beaten that grid must not take the
+/// beat over through a step grid adopted for a beat.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Standing {
+    /// The model in use before the step.
+    model: Model,
+    /// When its grid was adopted.
+    locked_since: f64,
+    /// The end of the trial (s): a step that has held for [`BeatParams::step_settle_beats`] beats of its
+    /// tempo is the grid in use in its own right.
+    until: f64,
 }
 
 /// Refines and scores the hypothesis `grid` against the evidence gathered, given the model in use

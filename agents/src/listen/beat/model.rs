@@ -340,7 +340,8 @@ fn contradicting_change(model: &Model, evidence: &Evidence, params: &BeatParams)
         .iter()
         .take_while(|onset| onset.time >= since)
         .filter(|onset| {
-            before.deviation(onset.time).0.abs() < near_before
+            (before.deviation(onset.time).0.abs() < near_before
+                || before.deviation(onset.time - 0.5 * before.period).0.abs() < near_before)
                 && grid.deviation(onset.time).0.abs() >= near
                 && grid.deviation(onset.time - 0.5 * grid.period).0.abs() >= near
         })
