@@ -3,23 +3,14 @@
 //! it more than 20 ms after its last peak, beyond the held reference's reach. Found with the rate tests' phrase at
 //! 32 kHz, whose ringing strum beat into a false onset once 32 kHz was heard upsampled (`onset/flux.rs`).
 
+mod noise_support;
+
 use agents::listen::BLOCK;
 use agents::listen::onset::OnsetDetector;
+use noise_support::Noise;
 use std::f64::consts::TAU;
 
 const SR: f64 = 48_000.0;
-
-/// Seeded xorshift32 noise in -1..1.
-struct Noise(u32);
-
-impl Noise {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        self.0 as f32 / u32::MAX as f32 * 2.0 - 1.0
-    }
-}
 
 /// Adds a string plucked at `start`: twelve harmonics at 1/k, each dying at sqrt(k)/`decay_s` nepers a second,
 /// computed from the time in f64 (accumulated f32 phases drift differently at each rate and change the beats).

@@ -1,23 +1,14 @@
 //! Tests of the onset detector's pick view: a strum over a ringing chord whose first string is soft is heard at its
 //! first pick, not when its louder strings follow; the peaks of a clipped ringing chord are no pick.
 
+mod noise_support;
+
 use agents::listen::BLOCK;
 use agents::listen::onset::{OnsetDetector, OnsetParams};
+use noise_support::Noise;
 use std::f32::consts::TAU;
 
 const SR: f32 = 48_000.0;
-
-/// Seeded xorshift32 noise in -1..1.
-struct Noise(u32);
-
-impl Noise {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        self.0 as f32 / u32::MAX as f32 * 2.0 - 1.0
-    }
-}
 
 /// Adds a string at `start`: 16 harmonics of `hz` falling as 1/k, the higher ones dying faster, so the sum peaks
 /// near `peak`; and a pick of 3 ms of noise `pick_db` under the string's peak, band-passed to about 2-8 kHz (the
