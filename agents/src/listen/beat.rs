@@ -18,7 +18,9 @@
 //!    by a margin (hysteresis against flapping between metrical levels), or when a rival has stayed ahead of
 //!    it for many beats by less than that margin (its *lead*, a CUSUM: a first reading taken on a few onsets
 //!    is revisited when the onsets keep saying otherwise); a new grid with a beat on the onset just heard
-//!    announces that beat at once, so a lock (or re-lock) costs no extra beat.
+//!    announces that beat at once, so a lock (or re-lock) costs no extra beat. A tempo step is on trial for
+//!    a few beats: if the onsets stop favouring it, the grid it stepped from is back in the contest with the
+//!    standing it had, so a stray onset taken for a step cannot hand a long-held beat to its off-beat.
 //!
 //! Beats are *predicted*: the next beat of the grid is announced in the block that contains it, whether or
 //! not an onset arrives there, so the band plays on the beat, not after it. Like BTrack's cumulative-score

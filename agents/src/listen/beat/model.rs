@@ -319,11 +319,13 @@ fn fill_parts(
 }
 
 /// Weight of the onsets that say a tempo change of `model` did not happen: onsets after its last change that
-/// fall on a beat of the grid before it (carried on) but neither on a beat nor halfway between beats of the
-/// new grid. A note heard late can make a grid 10 % slower look like a step at that note; the next onset, on
-/// the old beat again and at no place of the new grid's rhythm, is what tells the two apart, and it must
-/// count against the step before the step's own next beat is announced (with nothing but an empty stretch
-/// between, the fill alone would not notice it).
+/// fall on a beat or a half beat of the grid before it (carried on) but neither on a beat nor halfway between
+/// beats of the new grid. A note heard late can make a grid 10 % slower look like a step at that note; the
+/// next onset, on the old beat again and at no place of the new grid's rhythm, is what tells the two apart,
+/// and it must count against the step before the step's own next beat is announced (with nothing but an
+/// empty stretch between, the fill alone would not notice it). Likewise an eighth on the old half beat after
+/// the change point: a stray onset early for an unplayed beat makes a grid 20 % faster look like a step at
+/// the beat before, and the eighth played between says the rhythm went on as it was.
 fn contradicting_change(model: &Model, evidence: &Evidence, params: &BeatParams) -> f64 {
     let newest = model.newest();
     let Some(before) = newest.checked_sub(1).map(|i| model.grids[i]) else {
