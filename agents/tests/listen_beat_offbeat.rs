@@ -1,10 +1,9 @@
 //! Tests that a beat grid confirmed for many beats keeps its phase through stretches where the onsets favour
 //! the off-beat for a beat or two: a stray onset between beats, beats not heard, eighths played throughout.
 
-use agents::listen::beat::BeatTracker;
-use agents::listen::{BLOCK, Onset};
+mod beat_support;
 
-const SAMPLE_RATE: f64 = 48_000.0;
+use beat_support::beats_announced;
 
 /// Small seeded PRNG (xorshift64*).
 struct Rng(u64);
@@ -18,32 +17,6 @@ impl Rng {
         let uniform = (self.0 >> 11) as f64 / (1u64 << 53) as f64;
         (uniform * 2.0 - 1.0) * width
     }
-}
-
-/// Runs a tracker over `seconds` of blocks, feeding onsets at `times` (sorted, equal strength) in the blocks
-/// they fall in; returns the times (s) of the announced beats.
-fn beats_announced(times: &[f64], seconds: f64) -> Vec<f64> {
-    let mut tracker = BeatTracker::new(SAMPLE_RATE as f32);
-    let block_s = BLOCK as f64 / SAMPLE_RATE;
-    let mut next = 0;
-    let mut beats = Vec::new();
-    for b in 0..(seconds / block_s) as usize {
-        let start = b as f64 * block_s;
-        let mut onset = None;
-        while next < times.len() && times[next] < start + block_s {
-            let offset = ((times[next] - start).max(0.0) * SAMPLE_RATE) as u32;
-            onset = onset.or(Some(Onset {
-                offset: offset.min(BLOCK as u32 - 1),
-                strength: 12.0,
-            }));
-            next += 1;
-        }
-        let frame = tracker.process(0.0, onset, 0.0);
-        if let Some(offset) = frame.beat {
-            beats.push(start + f64::from(offset) / SAMPLE_RATE);
-        }
-    }
-    beats
 }
 
 /// Announced beats from `from` to `to` (s) that are on no true beat (within `tolerance` s).

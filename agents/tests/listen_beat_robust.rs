@@ -1,36 +1,9 @@
 //! Tests of the beat tracker on onset streams as a real take's detector reports them: attacks heard late
 //! (a swelling overdrive, a room), notes missed, onsets at odd places. The tracker must keep the beat.
 
-use agents::listen::beat::BeatTracker;
-use agents::listen::{BLOCK, Onset};
+mod beat_support;
 
-const SAMPLE_RATE: f64 = 48_000.0;
-
-/// Runs a tracker over `seconds` of blocks, feeding onsets at `times` (sorted, equal strength) in the blocks
-/// they fall in; returns the times (s) of the announced beats.
-fn beats_announced(times: &[f64], seconds: f64) -> Vec<f64> {
-    let mut tracker = BeatTracker::new(SAMPLE_RATE as f32);
-    let block_s = BLOCK as f64 / SAMPLE_RATE;
-    let mut next = 0;
-    let mut beats = Vec::new();
-    for b in 0..(seconds / block_s) as usize {
-        let start = b as f64 * block_s;
-        let mut onset = None;
-        while next < times.len() && times[next] < start + block_s {
-            let offset = ((times[next] - start).max(0.0) * SAMPLE_RATE) as u32;
-            onset = onset.or(Some(Onset {
-                offset: offset.min(BLOCK as u32 - 1),
-                strength: 12.0,
-            }));
-            next += 1;
-        }
-        let frame = tracker.process(0.0, onset, 0.0);
-        if let Some(offset) = frame.beat {
-            beats.push(start + f64::from(offset) / SAMPLE_RATE);
-        }
-    }
-    beats
-}
+use beat_support::beats_announced;
 
 /// The true beats from `from` to `to` (s) that have no announced beat within `tolerance` (s), and the
 /// announced beats in that stretch that are on no true beat.

@@ -76,7 +76,7 @@
 //! A broken sample (NaN, infinity, or far beyond full scale) holds the last good one: read as silence, a lone NaN
 //! in a ringing note would be a click, which is an attack.
 //!
-//! Rates above 50 kHz (88.2 to 192 kHz) are heard decimated to 44.1 or 48 kHz, and rates below 30 kHz (11.025 to 24
+//! Rates above 50 kHz (88.2 to 192 kHz) are heard decimated to 44.1 or 48 kHz, and rates below 36 kHz (11.025 to 32
 //! kHz) upsampled to them, the rates all the settings above are tuned at (`onset/rate.rs`).
 //!
 //! Thresholds in the spirit of aubio's peak picker (`src/onset/peakpicker.c`: a threshold over a local median/
