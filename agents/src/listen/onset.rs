@@ -536,9 +536,7 @@ impl OnsetDetector {
                 && fast_flux > self.params.fast_confirm_mean_factor * fast_updated;
         }
         // the pick view reads the fast view's spectrum, still in the transform's output
-        let noise_magnitude = self.broadband.noise_floor().sqrt()
-            * self.noise_bin_scale
-            * self.params.flux_floor_over_noise;
+        let noise_magnitude = self.bin_noise_magnitude();
         let step_age = self.click.step_age();
         let pick_heard = self
             .pick

@@ -100,14 +100,12 @@ impl BeatTracker {
         );
         let back_grid = back.model.grid();
         let chosen_grid = chosen.model.grid();
-        let held = ((now - standing.locked_since) / back_grid.period / params.settle_beats)
-            .clamp(0.0, 1.0);
-        let relative = if chosen_grid.is_metrical_relative(&back_grid, params.same_tempo) {
-            params.relative_switch_margin
-        } else {
-            0.0
-        };
-        let margin = params.min_switch_margin + held * (params.switch_margin + relative);
+        let margin = switch_margin(
+            &chosen_grid,
+            &back_grid,
+            now - standing.locked_since,
+            &params,
+        );
         let returns = chosen_grid.is_near(&back_grid, params.same_tempo, params.same_phase)
             || !(chosen.score > back.score + margin);
         if returns {
@@ -147,11 +145,6 @@ impl BeatTracker {
                 // evidence to another metrical level or the off-beat for a bar or two without the beat
                 // having moved, so those switches need the most.
                 let best_grid = best.model.grid();
-                let relative = if best_grid.is_metrical_relative(&grid, params.same_tempo) {
-                    params.relative_switch_margin
-                } else {
-                    0.0
-                };
                 // Once the grid has held a few beats, a plain rival replaces it only if it already led it
                 // at the onset before (a lead in the pool): the first onset after a hole in the playing
                 // (notes not heard) favours whichever grid's beats the hole fell between, a chance of one
@@ -174,15 +167,12 @@ impl BeatTracker {
                 } else {
                     now
                 };
-                let held_then =
-                    ((judged_at - self.locked_since) / grid.period / params.settle_beats)
-                        .clamp(0.0, 1.0);
                 // A change of tempo at a beat has paid its own cost (`step_cost`) and is not a reading of
                 // the same rhythm at another level, so no hysteresis is added: waiting would cost beats.
                 let margin = if is_step {
                     0.0
                 } else {
-                    params.min_switch_margin + held_then * (params.switch_margin + relative)
+                    switch_margin(&best_grid, &grid, judged_at - self.locked_since, &params)
                 };
                 // A rival ahead by less than the margin, but for long enough (its lead, see `Scored`), is
                 // what the onsets say when it is not a bar or two of syncopation.
@@ -302,6 +292,19 @@ impl BeatTracker {
             }
         }
     }
+}
+
+/// The score lead a `rival` grid needs to replace `grid`, which has held for `held_for` seconds: it grows from
+/// the least margin to the full one over `settle_beats` beats, more for a metrical relative (another level or
+/// the off-beat of the same rhythm).
+fn switch_margin(rival: &Grid, grid: &Grid, held_for: f64, params: &BeatParams) -> f64 {
+    let held = (held_for / grid.period / params.settle_beats).clamp(0.0, 1.0);
+    let relative = if rival.is_metrical_relative(grid, params.same_tempo) {
+        params.relative_switch_margin
+    } else {
+        0.0
+    };
+    params.min_switch_margin + held * (params.switch_margin + relative)
 }
 
 /// The grid in use before a tempo step, kept while the step is on trial: a step is believed at its first

@@ -21,6 +21,10 @@ const PEAK_FALL_PER_BLOCK: f32 = 60.0 / 8.686 * 64.0 / 48_000.0;
 /// guitar-dev, 3 dB lost one more such note, 6 dB one in 1131 attacks).
 const PEAK_MARGIN: f32 = 6.0 / 8.686;
 
+/// Magnitude under which spectra are not told apart (-102 dB re a full-scale sine's bin): it keeps digital
+/// silence from magnifying dither.
+pub(super) const ABSOLUTE_FLOOR: f32 = 1e-3;
+
 /// One spectral view of the newest samples: its window, its past spectra and the state of its flux.
 pub(super) struct FluxView {
     pub(super) window: Box<[f32]>,
@@ -48,6 +52,14 @@ impl FluxView {
 }
 
 impl OnsetDetector {
+    /// The magnitude a spectral bin must reach to stand over the noise floor: the pre-emphasised energy's noise
+    /// floor as a bin's magnitude, times the margin `flux_floor_over_noise`.
+    pub(super) fn bin_noise_magnitude(&self) -> f32 {
+        self.broadband.noise_floor().sqrt()
+            * self.noise_bin_scale
+            * self.params.flux_floor_over_noise
+    }
+
     /// Spectral flux (finite, >= 0) of a view's newest frame against its frame `flux_lag` blocks older, the view's
     /// running mean of the flux before and after this block's flux enters it, and (for the main view only; 0 for
     /// the fast one) the held flux: the same against the bin-wise maximum of the frames `flux_lag` to
@@ -82,6 +94,7 @@ impl OnsetDetector {
     /// Spectral flux of a view's newest frame against the one `flux_lag` blocks older, and its held flux (main view
     /// only).
     fn spectral_flux(&mut self, fast: bool) -> (f32, f32) {
+        let noise_magnitude = self.bin_noise_magnitude();
         let view = if fast {
             match self.fast.as_mut() {
                 Some(view) => view,
@@ -109,12 +122,10 @@ impl OnsetDetector {
         {
             return (0.0, 0.0);
         }
-        // Spectra are stored as log magnitudes over an absolute floor (-102 dB re a full-scale sine's bin, it
-        // keeps digital silence from magnifying dither); the working floor is applied when two frames are
-        // compared, the same for both: the noise floor's magnitude times a margin (hiss makes no flux) or a fixed
-        // range below the loudest bin heard lately (detail far below the music, such as the faint glitch of a
-        // slide, makes no flux either).
-        const ABSOLUTE_FLOOR: f32 = 1e-3;
+        // Spectra are stored as log magnitudes over the absolute floor; the working floor is applied when two
+        // frames are compared, the same for both: the noise floor's magnitude times a margin (hiss makes no flux)
+        // or a fixed range below the loudest bin heard lately (detail far below the music, such as the faint
+        // glitch of a slide, makes no flux either).
         let inv_absolute_sq = 1.0 / (ABSOLUTE_FLOOR * ABSOLUTE_FLOOR);
         let row = self.spectrum_pos * MAX_BINS;
         let bins = self.bins;
@@ -129,9 +140,6 @@ impl OnsetDetector {
             }
         }
         view.level_reference = loudest.max(view.level_reference - self.level_release);
-        let noise_magnitude = self.broadband.noise_floor().sqrt()
-            * self.noise_bin_scale
-            * self.params.flux_floor_over_noise;
         let noise_floor = 0.5 * fast_ln(1.0 + noise_magnitude * noise_magnitude * inv_absolute_sq);
         let floor = noise_floor.max(view.level_reference - self.range);
         let reference_pos = (self.spectrum_pos + FLUX_FRAMES - self.flux_lag) % FLUX_FRAMES;

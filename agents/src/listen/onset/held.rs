@@ -60,18 +60,6 @@ pub(super) enum Band {
     Mid,
 }
 
-/// Where a held band lies and how its background is taken.
-#[derive(Clone, Copy, Debug)]
-struct BandShape {
-    /// Foot and top of the band (Hz).
-    pub hz: (f32, f32),
-    /// Sub-blocks of the background window (with the gap) and of the gap.
-    pub window: usize,
-    pub gap: usize,
-    /// Sub-blocks the rise must hold over.
-    pub hold: usize,
-}
-
 impl HeldBand {
     /// The `band` of `params` at `sr`, with the background window (`window` sub-blocks, gap included) and the
     /// noise-floor tracking of the pre-emphasised energy.
@@ -83,34 +71,21 @@ impl HeldBand {
         smooth_coef: f32,
         floor_rise: f32,
     ) -> Self {
-        let (hz, hold, rise_db) = match band {
+        let ((foot, top), hold, rise_db) = match band {
             Band::High => (params.high_band_hz, 3, params.high_rise_db),
             Band::Mid => (params.mid_band_hz, params.mid_hold_subs, params.mid_rise_db),
         };
-        let shape = BandShape {
-            hz,
-            window,
-            gap: params.gap_subs,
-            hold,
-        };
-        Self::new(sr, shape, smooth_coef, floor_rise, rise_or_off(rise_db))
-    }
-
-    /// The band `shape` at `sr`, with the noise-floor tracking of the pre-emphasised energy (`smooth_coef`,
-    /// `floor_rise`); its held energy must rise `rise_ratio` over the background.
-    fn new(sr: f32, shape: BandShape, smooth_coef: f32, floor_rise: f32, rise_ratio: f32) -> Self {
-        let (foot, top) = shape.hz;
         Self {
             filters: [
                 Biquad::high_pass(sr, foot, FRAC_1_SQRT_2),
                 Biquad::high_pass(sr, foot, FRAC_1_SQRT_2),
                 Biquad::low_pass(sr, top, FRAC_1_SQRT_2),
             ],
-            track: EnergyTrack::new(shape.window, shape.gap, smooth_coef, floor_rise, 0),
+            track: EnergyTrack::new(window, params.gap_subs, smooth_coef, floor_rise, 0),
             band: [0.0; BLOCK],
             previous: [TINY; MAX_HOLD],
-            hold: shape.hold.clamp(1, MAX_HOLD),
-            rise_ratio,
+            hold: hold.clamp(1, MAX_HOLD),
+            rise_ratio: rise_or_off(rise_db),
         }
     }
 

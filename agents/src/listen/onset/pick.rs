@@ -26,7 +26,7 @@
 //! window's peak: the view is not heard for 6 ms after one (after 3 ms, a spliced legato line heard in blocks of 40
 //! samples made an onset of one of its changes).
 
-use super::flux::fast_ln;
+use super::flux::{ABSOLUTE_FLOOR, fast_ln};
 use super::{BLOCK, FLUX_FRAMES, FRAME, OnsetParams, SUB};
 use realfft::num_complex::Complex;
 
@@ -118,9 +118,8 @@ impl PickView {
     /// zone); finite and >= 0. Powers are compared and only a bin that rises takes a logarithm: in a steady sound
     /// few do.
     fn novelty(&mut self, spectrum: &[Complex<f32>], noise_magnitude: f32) -> (f32, f32) {
-        // powers are kept over an absolute floor (the flux views' -102 dB re a full-scale sine's bin) as 1 + power
-        // over it: never below 1, so a ratio of two is a rise's exponential
-        const ABSOLUTE_FLOOR: f32 = 1e-3;
+        // powers are kept over the flux views' absolute floor as 1 + power over it: never below 1, so a ratio of
+        // two is a rise's exponential
         const MOST: f32 = 1e30;
         let inv_absolute_sq = 1.0 / (ABSOLUTE_FLOOR * ABSOLUTE_FLOOR);
         let over_floor = |power: f32| {

@@ -331,7 +331,8 @@ impl PitchTracker {
             && self.blocks_since_attack > self.hold_blocks
             && (self.attack_start == 0 || self.level < FLOOR_BELOW_PEAK * self.peak_level);
         self.noise.end_block(quiet);
-        (self.sustained_note).follow(frame.hz, self.last.hz, self.last_held, SAME_NOTE_TOLERANCE);
+        self.sustained_note
+            .follow(frame.hz, self.last.hz, self.last_held, SAME_NOTE_TOLERANCE);
         self.last = frame;
         self.blocks_since_note =
             if self.attack_start > 0 && frame.hz > 0.0 && self.attacked_hz > 0.0 {
@@ -445,7 +446,9 @@ impl PitchTracker {
         if self.long.recent_mean_square() < SUSTAIN_RECENT_MIN * reading.mean_square {
             return None;
         }
-        let share = (self.noise).share_above(reading.mean_square, 1.0, SUSTAIN_SHARE_MIN);
+        let share = self
+            .noise
+            .share_above(reading.mean_square, 1.0, SUSTAIN_SHARE_MIN);
         let clarity = (reading.clarity / share).min(1.0);
         let heard = reading.clarity >= SUSTAIN_CLEAR
             || (reading.clarity >= SUSTAIN_CLARITY_MIN && clarity >= CLARITY_KEEP);
@@ -508,19 +511,19 @@ impl PitchTracker {
         if clarity < needed {
             return self.held(hold);
         }
-        let unattacked = !continuing && !hold && !attacked_note && !first_of_attack;
-        if unattacked && level < UNATTACKED_FLOOR_MEAN_SQUARE {
+        // neither the note going on, nor the one before the attack, nor the one attacked
+        let another_pitch = !continuing && !hold && !attacked_note;
+        if another_pitch && !first_of_attack && level < UNATTACKED_FLOOR_MEAN_SQUARE {
             return unvoiced;
         }
         // Under hiss a window may read the note going on at two to four times its period (its own period's peak,
         // weakened by the hiss, falls short of the multiple's). No string slides or hammers an octave or more
         // down: while the long window still hears the note, that is what sounds. (Without much hiss such a reading
         // is rather the fundamental of a note first read an octave too high.)
-        if !continuing
-            && !hold
-            && !attacked_note
+        if another_pitch
             && let Some(sustain_hz) = self.sustained_note.hz()
-            && (self.noise)
+            && self
+                .noise
                 .share(reading.mean_square, 1.0)
                 .is_some_and(|s| s < HISSY_SHARE)
             && (2..=4).any(|k| {
