@@ -15,12 +15,24 @@ const MAX_LOBES: usize = 24;
 /// the ends of notes left to die into silence).
 const NEGLIGIBLE: f32 = 1.0e-15;
 
-/// One window: where it starts and its lag products.
+/// One window: where it starts, its lag products and its NSDF as last computed.
 struct Slot {
     /// Absolute index of the window's first sample.
     start: u64,
     /// `products[lag]` = sum of `x[j] * x[j + lag]` over pairs inside the window; index 0 unused.
     products: Box<[f32]>,
+    /// NSDF by lag, valid for lags `1..=nsdf_upto` while the next sample's index is `nsdf_at`: a window read twice
+    /// between two samples (by different rules) computes each lag once.
+    nsdf: Box<[f32]>,
+    nsdf_at: u64,
+    nsdf_upto: usize,
+}
+
+impl Slot {
+    /// Forgets the NSDF computed (the products changed other than by a new sample).
+    fn invalidate(&mut self) {
+        self.nsdf_upto = 0;
+    }
 }
 
 /// How a window is read.
@@ -92,8 +104,6 @@ pub(super) struct LagBank {
     /// Samples kept when the history is compacted: the oldest window and the longest lag must still fit.
     keep: usize,
     slots: Box<[Slot]>,
-    /// NSDF of the last evaluated window, by lag.
-    nsdf: Box<[f32]>,
 }
 
 impl LagBank {
@@ -115,9 +125,11 @@ impl LagBank {
                 .map(|_| Slot {
                     start: 0,
                     products: vec![0.0; max_lag + 1].into_boxed_slice(),
+                    nsdf: vec![0.0; max_lag + 1].into_boxed_slice(),
+                    nsdf_at: 0,
+                    nsdf_upto: 0,
                 })
                 .collect(),
-            nsdf: vec![0.0; max_lag + 1].into_boxed_slice(),
         }
     }
 
@@ -157,6 +169,7 @@ impl LagBank {
         if let Some(s) = self.slots.get_mut(slot) {
             s.start = next;
             s.products.fill(0.0);
+            s.invalidate();
         }
     }
 
@@ -212,6 +225,7 @@ impl LagBank {
             if slot.start < self.base {
                 slot.start = self.base;
                 slot.products.fill(0.0);
+                slot.invalidate();
             }
         }
     }
@@ -294,7 +308,6 @@ impl LagBank {
         if tested < self.min_lag + 1 {
             return None;
         }
-        let products = &self.slots.get(slot)?.products;
         let end = self.len;
         let first = end - age;
         let e = |i: usize| self.energy.get(i).copied().unwrap_or(0.0);
@@ -302,17 +315,38 @@ impl LagBank {
         if total.is_nan() || total <= 1.0e-12 {
             return None;
         }
-        for lag in 1..=tested {
-            // pairs j in [first, end - lag): left side [first, end - lag), right side [first + lag, end)
-            let m = (e(end - lag) - e(first)) + (e(end) - e(first + lag));
-            let r = products.get(lag).copied().unwrap_or(0.0);
-            self.nsdf[lag] = if m > 1.0e-12 {
-                (2.0 * f64::from(r) / m) as f32
-            } else {
-                0.0
-            };
+        let next = self.next_index();
+        let window = self.slots.get_mut(slot)?;
+        if window.nsdf_at != next {
+            window.nsdf_at = next;
+            window.nsdf_upto = 0;
         }
-        let n = &self.nsdf[..=tested];
+        let from = window.nsdf_upto + 1;
+        if from <= tested {
+            // pairs j in [first, end - lag): left side [first, end - lag), right side [first + lag, end)
+            let (Some(out), Some(products), Some(right), Some(left)) = (
+                window.nsdf.get_mut(from..=tested),
+                window.products.get(from..=tested),
+                self.energy.get(first + from..=first + tested),
+                self.energy.get(end - tested..=end - from),
+            ) else {
+                return None;
+            };
+            let (e_first, e_end) = (e(first), e(end));
+            for (((n, &r), &right), &left) in out
+                .iter_mut()
+                .zip(products)
+                .zip(right)
+                .zip(left.iter().rev())
+            {
+                let m = (left - e_first) + (e_end - right);
+                // divided whatever `m` (then discarded), so that the loop runs two lags per instruction
+                let value = (2.0 * f64::from(r) / m) as f32;
+                *n = if m > 1.0e-12 { value } else { 0.0 };
+            }
+            window.nsdf_upto = tested;
+        }
+        let n = window.nsdf.get(..=tested)?;
 
         // Positive lobes after the first negative excursion; the maximum of each.
         let mut lobes = [(0usize, 0.0f32); MAX_LOBES];
@@ -460,6 +494,55 @@ mod tests {
             (reading.period - period).abs() < 0.3 && reading.clarity > 0.95,
             "{reading:?}"
         );
+    }
+
+    #[test]
+    fn a_window_read_twice_between_samples_reads_as_a_window_read_once() {
+        // The second read of a window between two samples reuses the lags the first computed; readings must be
+        // those of a bank read only once, sample after sample, across restarts.
+        let loose = ReadRules {
+            min_pairs_ratio: 0.25,
+            ..RULES
+        };
+        let mut twice = LagBank::new(2, 2, 170, 400);
+        let mut once_strict = LagBank::new(2, 2, 170, 400);
+        let mut once_loose = LagBank::new(2, 2, 170, 400);
+        let mut state = 7u32;
+        for i in 0..1500 {
+            if i % 300 == 0 {
+                for bank in [&mut twice, &mut once_strict, &mut once_loose] {
+                    bank.restart((i / 300) % 2);
+                }
+            }
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let hiss = state as f32 / u32::MAX as f32 - 0.5;
+            let period = if i < 700 { 37.3 } else { 23.9 };
+            let x = (core::f32::consts::TAU * i as f32 / period).sin() + 0.3 * hiss;
+            for bank in [&mut twice, &mut once_strict, &mut once_loose] {
+                bank.push(x);
+            }
+            for slot in 0..2 {
+                let (first, second) = if i % 2 == 0 {
+                    (&loose, &RULES)
+                } else {
+                    (&RULES, &loose)
+                };
+                let a = twice.read(slot, first);
+                let b = twice.read(slot, second);
+                let (strict, relaxed) = (
+                    once_strict.read(slot, &RULES),
+                    once_loose.read(slot, &loose),
+                );
+                let (expect_a, expect_b) = if i % 2 == 0 {
+                    (relaxed, strict)
+                } else {
+                    (strict, relaxed)
+                };
+                assert_eq!((a, b), (expect_a, expect_b), "sample {i}, window {slot}");
+            }
+        }
     }
 
     #[test]
