@@ -68,7 +68,10 @@ pub struct BeatParams {
     /// Whether swung eighths (the off-beat note near two thirds of the beat, nothing at one third) fill the
     /// subdivision as straight ones do.
     pub swing: bool,
-    /// An onset after a silence of at least this (s) begins a phrase ...
+    /// An onset after a silence of at least this (s) begins a phrase (fully at twice it) ... A second, not a
+    /// beat: inside a riff a rest of a beat and a half (or an on-beat note the detector missed under a ringing
+    /// chord) leaves a gap of 0.6-0.9 s before an off-beat note at 100-140 bpm, and taking that note for a
+    /// phrase start handed the beat to the off-beat.
     pub phrase_gap_s: f64,
     /// ... and weighs this much more (phrases start on a beat more often than between beats).
     pub phrase_start_boost: f64,
@@ -140,7 +143,7 @@ impl Default for BeatParams {
             swing: true,
             subdivision_saturation: 0.5,
             subdivision_widen: 1.0,
-            phrase_gap_s: 0.5,
+            phrase_gap_s: 1.0,
             phrase_start_boost: 1.0,
             duration_accent_ratio: 1.6,
             duration_accent: 0.3,
