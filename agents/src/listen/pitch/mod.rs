@@ -31,6 +31,7 @@ mod filter;
 mod floor;
 mod hum;
 mod nsdf;
+mod products;
 mod release;
 mod sustain;
 mod tail;

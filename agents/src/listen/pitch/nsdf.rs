@@ -7,8 +7,12 @@
 //! periodic window at its period whatever the window's length, so a window that grows from the attack can be
 //! read as soon as it spans a little more than one period.
 
+use super::products;
+
 /// Largest number of positive NSDF lobes examined.
 const MAX_LOBES: usize = 24;
+/// Samples whose products wait to be added to the windows together, at most.
+const PENDING_MAX: usize = 32;
 /// Samples smaller than this (-300 dBFS) are stored as zeros. A filter's tail dying away in digital silence passes
 /// through values whose products are subnormal floats, which cost the CPU a hundred times a normal multiply: a
 /// window of them made a block of the pitch tracker take 60 us instead of 5 (1 % of guitar-dev's blocks, at
@@ -19,7 +23,8 @@ const NEGLIGIBLE: f32 = 1.0e-15;
 struct Slot {
     /// Absolute index of the window's first sample.
     start: u64,
-    /// `products[lag]` = sum of `x[j] * x[j + lag]` over pairs inside the window; index 0 unused.
+    /// `products[max_lag - lag]` = sum of `x[j] * x[j + lag]` over pairs inside the window (by descending lag,
+    /// see [`products`]); the last, lag 0, unused. Up to date but for the samples pending.
     products: Box<[f32]>,
     /// NSDF by lag, valid for lags `1..=nsdf_upto` while the next sample's index is `nsdf_at`: a window read twice
     /// between two samples (by different rules) computes each lag once.
@@ -104,6 +109,8 @@ pub(super) struct LagBank {
     /// Samples kept when the history is compacted: the oldest window and the longest lag must still fit.
     keep: usize,
     slots: Box<[Slot]>,
+    /// The newest samples whose products are not yet in the windows' sums (they are added a run at a time).
+    pending: usize,
 }
 
 impl LagBank {
@@ -121,6 +128,7 @@ impl LagBank {
             len: 0,
             base: 0,
             keep,
+            pending: 0,
             slots: (0..slots.max(1))
                 .map(|_| Slot {
                     start: 0,
@@ -165,6 +173,7 @@ impl LagBank {
 
     /// Restarts window `slot` so that its first sample is the next one pushed.
     pub(super) fn restart(&mut self, slot: usize) {
+        self.flush();
         let next = self.next_index();
         if let Some(s) = self.slots.get_mut(slot) {
             s.start = next;
@@ -173,10 +182,11 @@ impl LagBank {
         }
     }
 
-    /// Appends one sample and adds its products to every window.
+    /// Appends one sample; its products are added to every window with those of the next few samples.
     pub(super) fn push(&mut self, x: f32) {
         let x = if x.abs() < NEGLIGIBLE { 0.0 } else { x };
         if self.len == self.history.len() {
+            self.flush();
             self.compact();
         }
         let Some(last_energy) = self.energy.get(self.len).copied() else {
@@ -190,22 +200,32 @@ impl LagBank {
             *e = last_energy + f64::from(x) * f64::from(x);
         }
         self.len += 1;
-        let now = self.base + self.len as u64 - 1;
-        let newest = self.len - 1;
+        self.pending += 1;
+        if self.pending >= PENDING_MAX {
+            self.flush();
+        }
+    }
+
+    /// Adds the products of the pending samples to every window.
+    fn flush(&mut self) {
+        let first = self.len.saturating_sub(core::mem::take(&mut self.pending));
+        if first == self.len {
+            return;
+        }
+        let Some(history) = self.history.get(..self.len) else {
+            return;
+        };
         for slot in &mut self.slots {
             // lags whose earlier sample is inside the window: now - lag >= start
-            let lags = (now.saturating_sub(slot.start) as usize)
-                .min(self.max_lag)
-                .min(newest);
-            if lags == 0 {
-                continue;
-            }
-            // products[lag] += x * history[newest - lag] for lag in 1..=lags; walk both ascending
-            let past = &self.history[newest - lags..newest];
-            let dest = &mut slot.products[1..=lags];
-            for (d, p) in dest.iter_mut().zip(past.iter().rev()) {
-                *d += x * p;
-            }
+            let window_start = slot.start.saturating_sub(self.base) as usize;
+            products::add_run(
+                &mut slot.products,
+                history,
+                first,
+                self.len,
+                window_start,
+                self.max_lag,
+            );
         }
     }
 
@@ -308,6 +328,7 @@ impl LagBank {
         if tested < self.min_lag + 1 {
             return None;
         }
+        self.flush();
         let end = self.len;
         let first = end - age;
         let e = |i: usize| self.energy.get(i).copied().unwrap_or(0.0);
@@ -326,7 +347,9 @@ impl LagBank {
             // pairs j in [first, end - lag): left side [first, end - lag), right side [first + lag, end)
             let (Some(out), Some(products), Some(right), Some(left)) = (
                 window.nsdf.get_mut(from..=tested),
-                window.products.get(from..=tested),
+                window
+                    .products
+                    .get(self.max_lag - tested..=self.max_lag - from),
                 self.energy.get(first + from..=first + tested),
                 self.energy.get(end - tested..=end - from),
             ) else {
@@ -335,7 +358,7 @@ impl LagBank {
             let (e_first, e_end) = (e(first), e(end));
             for (((n, &r), &right), &left) in out
                 .iter_mut()
-                .zip(products)
+                .zip(products.iter().rev())
                 .zip(right)
                 .zip(left.iter().rev())
             {
@@ -552,6 +575,7 @@ mod tests {
         let mut bank = bank_with((0..100).map(tail));
         bank.restart(0);
         (100..300).map(tail).for_each(|x| bank.push(x));
+        bank.flush();
         let products = &bank.slots[0].products;
         assert!(
             products.iter().all(|p| !p.is_subnormal()),
