@@ -69,3 +69,24 @@ fn power_chords_whose_on_beat_chugs_go_unheard_are_tracked_on_the_beat() {
         }
     }
 }
+
+#[test]
+fn a_first_reading_at_twice_the_tempo_announces_no_beat_its_next_onset_rules_out() {
+    // A slow strummed take at 70 bpm begins with two beats and an eighth: from the first two onsets alone the
+    // reading at twice the tempo is as good as any, and its next beat falls on the eighth. The eighth, played a
+    // few milliseconds early, rules that reading out (the take goes on in quarters and eighths), but the
+    // verdict takes a few blocks; the beat that reading predicts meanwhile must wait for it, not be announced.
+    let riff = [0.0, 1.0, 1.5, 3.0, 3.5, 4.0, 5.0, 5.5, 6.0, 7.0];
+    for seed in 1..=8u64 {
+        for early in [0.004, 0.005, 0.006, 0.008] {
+            let (mut onsets, truth) = played(&riff, 8.0, 2, 70.0, seed);
+            onsets[2] = truth[1] + 0.5 * (truth[1] - truth[0]) - early;
+            let announced = beats_announced(&onsets, truth[12] + 0.05);
+            let (right, counted) = on_the_beat(&announced, &truth, 0.0);
+            assert!(
+                right >= 1.0 && counted >= 12,
+                "seed {seed}, eighth {early} s early: {right:.2} of {counted} beats on the beat"
+            );
+        }
+    }
+}

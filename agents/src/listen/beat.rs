@@ -241,6 +241,11 @@ impl BeatTracker {
             self.unlock();
         }
 
+        // A beat of the grid in use due while an onset is being weighed waits for the verdict: the onset may
+        // replace the grid (whose beat it would then not be), and a beat once announced cannot be taken back.
+        if self.pending.is_some() && self.current.is_some() && self.next_beat < end {
+            self.judge_pending(MAX_CANDIDATES);
+        }
         let mut beat = None;
         if let Some(time) = self.pending_beat.take() {
             beat = Some(time);
