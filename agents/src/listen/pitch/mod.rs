@@ -30,6 +30,7 @@ mod choose;
 mod filter;
 mod floor;
 mod hum;
+mod lobes;
 mod nsdf;
 mod products;
 mod release;

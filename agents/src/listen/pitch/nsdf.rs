@@ -1,16 +1,15 @@
 //! Running lag products over windows that start at chosen moments, and McLeod's normalized square difference.
 //!
-//! A *slot* sums `x[j] * x[j + lag]` for every pair of samples that both lie after the slot's start, updated as
-//! each sample arrives (one multiply-add per lag). Restarting a slot at an attack gives, a moment later, a window
-//! holding only the new note; restarting slots in turn gives windows of bounded age when no attack is known.
+//! A *slot* sums `x[j] * x[j + lag]` for every pair of samples that both lie after the slot's start (one
+//! multiply-add per lag and sample, added a run of samples at a time: [`products`]). Restarting a slot at an
+//! attack gives, a moment later, a window holding only the new note; restarting slots in turn gives windows of
+//! bounded age when no attack is known.
 //! The NSDF `n(lag) = 2 r(lag) / m(lag)`, with `m` the energy of both sides of the pairs, is 1 for a perfectly
 //! periodic window at its period whatever the window's length, so a window that grows from the attack can be
 //! read as soon as it spans a little more than one period.
 
-use super::products;
+use super::{lobes, products};
 
-/// Largest number of positive NSDF lobes examined.
-const MAX_LOBES: usize = 24;
 /// Samples whose products wait to be added to the windows together, at most.
 const PENDING_MAX: usize = 32;
 /// Samples smaller than this (-300 dBFS) are stored as zeros. A filter's tail dying away in digital silence passes
@@ -372,34 +371,8 @@ impl LagBank {
         let n = window.nsdf.get(..=tested)?;
 
         // Positive lobes after the first negative excursion; the maximum of each.
-        let mut lobes = [(0usize, 0.0f32); MAX_LOBES];
-        let mut count = 0;
-        let mut lag = 1;
-        while lag <= tested && n[lag] > 0.0 {
-            lag += 1;
-        }
-        let mut best: Option<(usize, f32)> = None;
-        while lag <= tested && count < MAX_LOBES {
-            if n[lag] > 0.0 {
-                match best {
-                    Some((_, v)) if v >= n[lag] => {}
-                    _ => best = Some((lag, n[lag])),
-                }
-            } else if let Some(b) = best.take() {
-                lobes[count] = b;
-                count += 1;
-            }
-            lag += 1;
-        }
-        // A lobe still rising at the last tested lag is not a peak yet.
-        if let Some(b) = best
-            && b.0 < tested
-            && count < MAX_LOBES
-        {
-            lobes[count] = b;
-            count += 1;
-        }
-        let lobes = &lobes[..count];
+        let mut found = [(0usize, 0.0f32); lobes::MAX_LOBES];
+        let lobes = lobes::positive_lobes(n, tested, &mut found);
         let highest = lobes
             .iter()
             .filter(|l| l.0 >= self.min_lag)
@@ -464,6 +437,7 @@ fn peak_near(n: &[f32], lag: f32, tested: usize) -> Option<(usize, f32)> {
 }
 
 /// Parabolic interpolation of the peak of `n` at `i`: (position, value).
+#[inline]
 fn interpolate(n: &[f32], i: usize) -> (f32, f32) {
     let (Some(&a), Some(&b), Some(&c)) = (n.get(i.wrapping_sub(1)), n.get(i), n.get(i + 1)) else {
         return (i as f32, n.get(i).copied().unwrap_or(0.0));
