@@ -36,11 +36,13 @@ const HELD_SILENCE_POWER: f32 = SILENCE_POWER * 0.01;
 /// Every tunable of the tracker, with the defaults measured on the development takes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ChordParams {
-    /// Blocks between analyses while the window still starts at an attack (4 = 5.3 ms at 48 kHz).
-    pub hop_blocks: u32,
-    /// Blocks between analyses once the window is full and slides over a ringing chord: the label rarely changes
+    /// Seconds between analyses while the window still starts at an attack (rounded to whole blocks: 4 at 48 kHz,
+    /// 2 at 22.05 kHz, 8 at 96 kHz). In seconds, not blocks: at a low sample rate a block lasts longer, and a fixed
+    /// count of blocks would leave a new chord unread for twice as long.
+    pub hop_s: f32,
+    /// Seconds between analyses once the window is full and slides over a ringing chord: the label rarely changes
     /// then, so fewer analyses save CPU where it costs least latency.
-    pub ringing_hop_blocks: u32,
+    pub ringing_hop_s: f32,
     /// Shortest window after an attack worth analysing, in seconds: shorter ones cannot separate semitones.
     pub min_window_s: f32,
     /// Attacks closer than this to the previous one belong to the same strum and do not restart the window.
@@ -78,8 +80,8 @@ pub struct ChordParams {
 impl Default for ChordParams {
     fn default() -> Self {
         Self {
-            hop_blocks: 4,
-            ringing_hop_blocks: 8,
+            hop_s: 256.0 / 48_000.0,
+            ringing_hop_s: 512.0 / 48_000.0,
             min_window_s: 0.040,
             refractory_s: 0.060,
             min_score: 0.3,
@@ -120,6 +122,9 @@ pub struct ChordTracker {
     /// Scores smoothed over analyses; the label follows these.
     smoothed: [f32; HYPOTHESES + 1],
     hop_phase: u32,
+    /// The two hops in blocks at this sample rate.
+    hop_blocks: u32,
+    ringing_hop_blocks: u32,
     refractory_blocks: u64,
     min_window: usize,
     decimation: f32,
@@ -133,6 +138,8 @@ pub struct ChordTracker {
     clear: [bool; 12],
     /// Whether the label was switched in the window of the current attack.
     switched_at_attack: bool,
+    /// Whether the current window was started by an attack the onset detector reported.
+    onset_window: bool,
     /// Block of the last analysis that heard a chord, or a single tone of the chord in force.
     last_heard_block: u64,
     hold_blocks: u64,
@@ -161,6 +168,8 @@ impl ChordTracker {
             frame: [0.0; HYPOTHESES + 1],
             smoothed: [0.0; HYPOTHESES + 1],
             hop_phase: 0,
+            hop_blocks: blocks_of(params.hop_s, block_rate),
+            ringing_hop_blocks: blocks_of(params.ringing_hop_s, block_rate),
             refractory_blocks: (params.refractory_s * block_rate) as u64,
             min_window: (params.min_window_s * rate) as usize,
             decimation: sample_rate / rate,
@@ -171,6 +180,7 @@ impl ChordTracker {
             chroma: spectrum::Chroma::default(),
             last_heard_block: 0,
             switched_at_attack: false,
+            onset_window: false,
             clear: [false; 12],
             hold_blocks: (params.hold_silence_s.max(0.0) * block_rate) as u64,
             front,
@@ -200,17 +210,18 @@ impl ChordTracker {
             let back = (after as f32 / self.decimation) as u64;
             self.attack_block = self.blocks;
             self.attack_sample = self.front.written().saturating_sub(back);
+            self.onset_window = onset.is_some();
             self.spectrum.attack(self.front.written());
             self.switched_at_attack = false;
         }
         self.hop_phase += 1;
         let fresh = self.front.written() - self.attack_sample < HISTORY as u64;
         let hop = if fresh {
-            self.params.hop_blocks
+            self.hop_blocks
         } else {
-            self.params.ringing_hop_blocks
+            self.ringing_hop_blocks
         };
-        if self.hop_phase >= hop.max(1) {
+        if self.hop_phase >= hop {
             self.hop_phase = 0;
             self.analyse();
         }
@@ -253,7 +264,10 @@ impl ChordTracker {
         self.chroma = chroma;
         let p = self.params;
         let current = hypothesis_of(self.label).unwrap_or(NO_CHORD);
-        let gate = if current == NO_CHORD {
+        // An attack the onset detector reported is a note however softly played: its window is gated like a chord
+        // that rings, so a quiet player's strums (40 dB down) are read. Sound with no reported attack still has to
+        // clear the absolute gate, and noise, however loud, fails the spectrum's crest test either way.
+        let gate = if current == NO_CHORD && !(fresh && self.onset_window) {
             SILENCE_POWER
         } else {
             HELD_SILENCE_POWER
@@ -271,6 +285,7 @@ impl ChordTracker {
                 .written()
                 .saturating_sub(self.min_window as u64 + RECENT as u64 / 2);
             self.switched_at_attack = false;
+            self.onset_window = false;
             return;
         }
         if current != NO_CHORD {
@@ -384,6 +399,16 @@ impl ChordTracker {
         if let Some(none) = self.frame.get_mut(NO_CHORD) {
             *none = 1.0;
         }
+    }
+}
+
+/// A duration in whole blocks at `block_rate`, at least one.
+fn blocks_of(seconds: f32, block_rate: f32) -> u32 {
+    let blocks = (seconds * block_rate).round();
+    if blocks.is_finite() && blocks >= 1.0 {
+        blocks.min(u32::MAX as f32) as u32
+    } else {
+        1
     }
 }
 

@@ -1,0 +1,112 @@
+//! Tests of how soon the chord tracker names a new chord whatever the level and the sample rate: a soft strum that
+//! the onset detector reported, and one chord change heard at 22.05 to 96 kHz.
+
+use agents::listen::chord::ChordTracker;
+use agents::listen::{BLOCK, Chord, ChordQuality, Onset};
+
+mod chord_support;
+
+use chord_support::*;
+
+/// Mean-square level below which the tracker takes sound with no reported attack for silence (-66 dBFS RMS).
+const ABSOLUTE_GATE: f32 = 2.5e-7;
+
+/// Runs a tracker at `rate` over `signal`, telling it of an attack at the start of each block in `onset_blocks`;
+/// returns the label after each block.
+fn track_at(rate: f32, signal: &[f32], onset_blocks: &[usize]) -> Vec<Chord> {
+    let mut tracker = ChordTracker::new(rate);
+    signal
+        .chunks_exact(BLOCK)
+        .enumerate()
+        .map(|(b, block)| {
+            let onset = onset_blocks.contains(&b).then_some(Onset {
+                offset: 0,
+                strength: 1.0,
+            });
+            tracker.process(block, onset)
+        })
+        .collect()
+}
+
+/// Seconds from `start_block` to the first block labelled `want`, if any.
+fn seconds_to(labels: &[Chord], rate: f32, start_block: usize, want: Chord) -> Option<f32> {
+    first_right(labels, start_block, want)
+        .map(|b| (b + 1 - start_block) as f32 * BLOCK as f32 / rate)
+}
+
+fn c_major() -> Chord {
+    Chord {
+        root: 0,
+        quality: ChordQuality::Major,
+    }
+}
+
+#[test]
+fn a_soft_strum_the_onset_detector_reported_is_named() {
+    // A C major barre chord strummed 65 dB below the other tests' strums, under the absolute silence gate: a quiet
+    // player (or a take recorded 40 dB low) still plays chords, and the onset detector heard the attack.
+    let attack = block_of(0.3) * BLOCK;
+    let mut signal = vec![0.0f32; RATE as usize];
+    strum(
+        &mut signal,
+        attack as f32 / RATE,
+        0.95,
+        &voicing(ChordQuality::Major, 8),
+    );
+    let soft = 10f32.powf(-65.0 / 20.0);
+    signal.iter_mut().for_each(|x| *x *= soft);
+    let window = &signal[attack..attack + (0.1 * RATE) as usize];
+    let power = window.iter().map(|x| x * x).sum::<f32>() / window.len() as f32;
+    assert!(power < ABSOLUTE_GATE, "the strum is not soft: {power:e}");
+    let labels = track_at(RATE, &signal, &[attack / BLOCK]);
+    let delay = seconds_to(&labels, RATE, attack / BLOCK, c_major());
+    assert!(
+        delay.is_some_and(|s| s <= 0.1),
+        "C major named after {delay:?} s"
+    );
+}
+
+#[test]
+fn a_new_chord_is_named_as_soon_at_22_khz_as_at_48_khz() {
+    // G major rings, then C major is struck; the attack falls at several points of the analysis cycle. A chord
+    // window is read every few milliseconds at every sample rate, so the first reading after the window is long
+    // enough (40 ms) comes as soon at 22.05 kHz, where a block lasts 2.9 ms, as at 48 or 96 kHz.
+    let mut worst = Vec::new();
+    for rate in [22_050.0f32, 32_000.0, 44_100.0, 48_000.0, 96_000.0] {
+        let mut latest = 0.0f32;
+        for step in 0..8 {
+            let change_block = (1.0 * rate) as usize / BLOCK + step;
+            let change_s = (change_block * BLOCK) as f32 / rate;
+            let mut signal = vec![0.0f32; (2.0 * rate) as usize];
+            strum_at(
+                rate,
+                &mut signal,
+                0.3,
+                change_s,
+                &voicing(ChordQuality::Major, 3),
+            );
+            strum_at(
+                rate,
+                &mut signal,
+                change_s,
+                1.95,
+                &voicing(ChordQuality::Major, 8),
+            );
+            let first_block = (0.3 * rate) as usize / BLOCK;
+            let labels = track_at(rate, &signal, &[first_block, change_block]);
+            let delay = seconds_to(&labels, rate, change_block, c_major()).unwrap_or(f32::MAX);
+            latest = latest.max(delay);
+        }
+        worst.push((rate, latest * 1000.0));
+    }
+    // One 48 kHz hop (5.3 ms) of slack: the rates' blocks fall differently on the strum.
+    let at_48k = worst
+        .iter()
+        .find(|(rate, _)| *rate == 48_000.0)
+        .map_or(0.0, |w| w.1);
+    let late: Vec<_> = worst.iter().filter(|(_, ms)| *ms > at_48k + 3.0).collect();
+    assert!(
+        at_48k < 60.0 && late.is_empty(),
+        "latest first label (rate, ms): {worst:?}"
+    );
+}
