@@ -55,8 +55,8 @@ const POOL: usize = 6;
 /// Most hypotheses weighed at one onset.
 const MAX_CANDIDATES: usize = 64;
 /// Hypotheses judged per block after the block of an onset: an onset's evaluation is spread over the next
-/// few blocks (the grid in use announces the beats meanwhile), so a block with an attack costs not much more
-/// than one without.
+/// few blocks (the grid in use keeps the phase meanwhile), so a block with an attack costs not much more
+/// than one without; only a block in which a beat of the grid in use falls judges all that are left.
 const JUDGED_PER_BLOCK: usize = 8;
 /// Onsets back from the newest whose intervals propose tempi.
 const IOI_ONSETS: usize = 10;
@@ -459,7 +459,8 @@ impl BeatTracker {
             tap_bpm: self.tap_bpm,
         });
         // The grid in use, refined on the new onset, is what the choice keeps most of the time: it is judged
-        // at once and announces the beats until the rivals are weighed too.
+        // at once and keeps the phase until the rivals are weighed too (a beat of it due before that waits
+        // for the verdict, see `process`).
         self.miss_check = f64::INFINITY;
         self.judge_pending(1);
         if self.pending.is_some()
