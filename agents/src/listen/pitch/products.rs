@@ -6,8 +6,9 @@
 //! The sums are kept by descending lag, so that the walk over a chunk runs forward through the sums and through
 //! the history alike.
 
-/// Lags whose sums take a run's products together (four SSE registers).
-const CHUNK: usize = 16;
+/// Lags whose sums take a run's products together (six SSE registers; at 12 kHz the 169 lags are seven chunks and
+/// one lag).
+const CHUNK: usize = 24;
 
 /// Adds to `sums` the products of each sample `history[i]`, `i` in `first..end` and in that order, with the samples
 /// `1..=max_lag` before it that lie in the window starting at `history[window_start]`. `sums[max_lag - lag]` is the
