@@ -1,6 +1,6 @@
-//! Tests that the beat tracker takes the beat, not its off-beat, and the tactus, not twice its tempo, when the
-//! onsets' timing leaves the two close: riffs whose on-beat notes go unheard after a ringing chord, and riffs of
-//! eighths at a slow tempo.
+//! Tests that the beat tracker takes the beat, not its off-beat or twice its tempo, when the onsets' timing
+//! leaves the readings close: riffs whose on-beat notes go unheard after a ringing chord, and a slow take whose
+//! first two onsets read as well at twice its tempo.
 
 mod beat_support;
 
@@ -24,8 +24,8 @@ impl Rng {
     }
 }
 
-/// Where `bars_of` pattern (positions in beats inside one pattern of `length` beats) is heard, repeated
-/// `times`, at `bpm` from 0.8 s, each onset jittered by up to ±2 ms; and the true beats.
+/// Where `pattern` (positions in beats inside one pattern of `length` beats) is heard, repeated `times`, at
+/// `bpm` from 0.8 s, each onset jittered by up to ±2 ms; and the true beats.
 fn played(pattern: &[f64], length: f64, times: usize, bpm: f64, seed: u64) -> (Vec<f64>, Vec<f64>) {
     let (start, period) = (0.8, 60.0 / bpm);
     let mut rng = Rng::new(seed);
