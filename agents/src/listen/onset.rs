@@ -33,7 +33,8 @@
 //! the notes before and fills the pre-emphasised energy, the low strings still ring in the low band, while 800 to
 //! 3200 Hz jumps 10-20 dB within a sub-block or two. So the rise test runs on that band too, held over two
 //! sub-blocks, but not while the ringing of a step of the waveform (a splice, or a cut: the energy collapsing
-//! after it) fills the band (`onset/held.rs`).
+//! after it) fills the band (`onset/held.rs`); a larger rise in one sub-block, far over the band's noise floor,
+//! counts alone, so a pick that starts in a block's last sub-block is heard in that block.
 //!
 //! A second path catches what the energy cannot: a new note that replaces a dying one at the same level (legato
 //! melody) and strums whose first strings are soft over a ringing chord. Every block a 512-point spectrum of the
@@ -172,6 +173,8 @@ pub struct OnsetDetector {
     high: HeldBand,
     /// The band where the pick of a distorted or palm-muted note shows first (`onset/held.rs`).
     mid: HeldBand,
+    /// Whether the previous sub-block's pre-emphasised energy was mostly one sample's (a step).
+    spike_before: bool,
     /// Linear forms of the dB thresholds.
     rise_ratio: f32,
     low_rise_ratio: f32,
@@ -279,6 +282,7 @@ impl OnsetDetector {
             low_band: [0.0; BLOCK],
             high: held(Band::High),
             mid: held(Band::Mid),
+            spike_before: false,
             rise_ratio: power_ratio(params.rise_db),
             low_rise_ratio: rise_or_off(params.low_rise_db),
             floor_ratio: power_ratio(params.floor_margin_db),
@@ -420,7 +424,7 @@ impl OnsetDetector {
             let low_energy = mean_energy(&self.low_band[start..start + SUB]);
             let low_background = self.low.push(low_energy);
             let (trim, gate, floor) = (self.params.click_trim, self.gate, self.floor_ratio);
-            let high_rise = self.high.push_sub(start, trim, gate, floor);
+            let high_rise = self.high.push_sub(start, trim, gate, floor).map(|r| r.held);
             let mid_rise = self.mid.push_sub(start, trim, gate, floor);
             self.since_onset = self.since_onset.saturating_add(1);
             // (the zeros that pad a short block are no collapse)
@@ -441,6 +445,8 @@ impl OnsetDetector {
                 && raw_energy > self.raw_gate
                 && energy > self.broadband.noise_floor() * self.floor_ratio;
             self.click.push(&sub_block, audible);
+            // (a sub-block whose energy is mostly one sample's: a step of the waveform, however quiet around it)
+            let spike = sub_block.peak > 0.5 * SUB as f32 * sub_block.mean;
             let rise = energy / background;
             if audible && rise > best_rise {
                 best_rise = rise;
@@ -462,17 +468,12 @@ impl OnsetDetector {
                 self.energy_onset(&mut frame, self.high.held_from(start), rise);
             }
             // the mid band: the pick of a distorted or palm-muted note, before its swell reaches the emphasised
-            // energy; not while the ringing of a step of the waveform (a splice, a cut) fills it
+            // energy (`onset/held.rs`)
             let mid_rise = mid_rise.filter(|_| raw_energy > self.raw_gate);
             if let Some(rise) = mid_rise {
-                best_mid_rise = best_mid_rise.max(rise);
+                best_mid_rise = best_mid_rise.max(rise.held);
             }
-            if let Some(rise) = mid_rise.filter(|&r| r > self.mid.rise_ratio)
-                && self.click.step_age() > self.mid.ring_subs()
-                && self.since_collapse as usize > self.mid.ring_subs() as usize
-            {
-                self.energy_onset(&mut frame, self.mid.held_from(start), rise);
-            }
+            self.hear_mid(&mut frame, start, mid_rise, spike);
             // the low band: a swelling distorted note or a palm-muted chug under the churn of a ringing chord
             let low_audible =
                 low_energy > self.gate && low_energy > self.low.noise_floor() * self.floor_ratio;
