@@ -134,10 +134,10 @@ fn hiss(seconds: usize, seed: u32) -> Vec<f32> {
 
 #[test]
 fn hiss_churning_in_the_mids_is_no_onset_however_low_the_quick_threshold() {
-    // a minute of the noise copy's hiss: its mid band churns a single sub-block 6 dB and more over its 20 ms
+    // 20 s of the noise copy's hiss: its mid band churns a single sub-block 6 dB and more over its 20 ms
     // maximum now and then, but never far over the band's noise floor; with the floor margin no more than the
     // other paths' 12 dB, that churn is heard
-    let signal = hiss(60, 7);
+    let signal = hiss(20, 7);
     let quick_at = |rise_db, floor_db| OnsetParams {
         mid_quick_rise_db: rise_db,
         mid_quick_floor_db: floor_db,

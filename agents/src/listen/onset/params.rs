@@ -144,13 +144,12 @@ pub struct OnsetParams {
     pub mid_hold_subs: usize,
     /// How far (dB) the mid band's energy in a single sub-block must rise above its background to be an onset
     /// without being held (0: off; off with the mid band too), when it also stands `mid_quick_floor_db` over the
-    /// band's noise floor and the pre-emphasised energy is audible in that sub-block (a cut of hum, whose step
-    /// rings in the band, leaves only the hum there) (`onset/held.rs`). A pick whose first sub-block is the last of a block, or whose rise falls back for a
-    /// sub-block, is heard a block sooner. On guitar-dev: onsets later than 4 ms 205 -> 199 of 1062, 90th
-    /// percentile of the delay 5.24 -> 5.14 ms, nothing lost or added; with a room 253 -> 247 (6.25 -> 5.97 ms).
-    /// Hiss at -55 dBFS (guitar-dev's noise copy: white and high-passed brown) churns the band's single sub-blocks
-    /// up to 6.9 dB over their 20 ms maximum (10 minutes of it, five seeds; 6 dB made three onsets): with the
-    /// floor margin, none.
+    /// band's noise floor and the pre-emphasised sub-block is no spike (`onset/held.rs`). A pick whose first
+    /// sub-block is the last of a block, or whose rise falls back for a sub-block, is heard a block sooner. On
+    /// guitar-dev: onsets later than 4 ms 205 -> 199 of 1062, 90th percentile of the delay 5.24 -> 5.14 ms, nothing
+    /// lost or added; with a room 253 -> 247 (6.25 -> 5.97 ms). Hiss at -55 dBFS (guitar-dev's noise copy: white
+    /// and high-passed brown) churns the band's single sub-blocks up to 6.9 dB over their 20 ms maximum (10 minutes
+    /// of it, five seeds; at 6 dB that made three onsets): with the floor margin, none.
     pub mid_quick_rise_db: f32,
     pub mid_quick_floor_db: f32,
     /// Band (Hz) of the pick view (`onset/pick.rs`): bins of the fast view's spectrum above the partials of what
