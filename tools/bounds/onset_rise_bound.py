@@ -15,11 +15,12 @@ that holds the sub-block, as score.py expects of a real-time detector:
   the 20 ms before, leaving out the newest 1 ms so a rise is measured whole; 30 ms refractory), scored as score.py
   does (±50 ms, one to one): F, delays and false onsets per minute. It shows what such a rise costs in false onsets
   when it has to stand on its own.
-Needs numpy; run from anywhere (score.py is loaded from the corpus folder).
+Needs numpy and scipy; run from anywhere (score.py is loaded from the corpus folder).
 """
 import sys
 
 import numpy as np
+from scipy import signal
 
 from takes import arguments, takes
 
@@ -31,16 +32,16 @@ LATEST_SECONDS = 0.05
 
 
 def band_energies(x, rate):
-    """Mean energy of every sub-block in each band: an array (bands, sub-blocks)."""
-    spectrum = np.fft.rfft(x)
-    f = np.fft.rfftfreq(len(x), 1 / rate)
+    """Mean energy of every sub-block in each band: an array (bands, sub-blocks). The bands are causal (fourth-order
+    Butterworth band-passes run forward): a brick-wall filter over the whole take rings before an attack and shows
+    it early (with one, 121 of the listener's late onsets seemed to rise 6 dB within 4 ms; causally 68)."""
     count = len(x) // SUB
     energies = []
     for band in BANDS:
         if band is None:
             y = np.diff(x, prepend=0.0)
         else:
-            y = np.fft.irfft(spectrum * ((f >= band[0]) & (f < band[1])), len(x))
+            y = signal.sosfilt(signal.butter(2, band, "bandpass", fs=rate, output="sos"), x)
         energies.append((y[: count * SUB] ** 2).reshape(count, SUB).mean(1) + 1e-12)
     return np.array(energies)
 
