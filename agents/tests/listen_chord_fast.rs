@@ -110,3 +110,46 @@ fn a_new_chord_is_named_as_soon_at_22_khz_as_at_48_khz() {
         "latest first label (rate, ms): {worst:?}"
     );
 }
+
+/// A minor struck at 0.5 s and left ringing (let ring, or a room's tail), then F major struck over it at 1.5 s; the
+/// strings `gap_s` apart from the lowest up (a slow strum) and the whole `transpose` semitones off. The signal and
+/// the block where F major is struck.
+fn f_major_over_a_minor_ringing(transpose: i32, gap_s: f32) -> (Vec<f32>, usize) {
+    let mut signal = vec![0.0f32; (2.5 * RATE) as usize];
+    let mut change = 0;
+    for (k, (quality, fret)) in [(ChordQuality::Minor, 5), (ChordQuality::Major, 1)]
+        .into_iter()
+        .enumerate()
+    {
+        let start = block_of(0.5 + k as f32) * BLOCK;
+        for (i, &midi) in voicing(quality, fret).iter().enumerate() {
+            let at = start + (i as f32 * gap_s * RATE) as usize;
+            pluck(&mut signal, RATE, at, midi + transpose, 0.08, 1.5);
+        }
+        change = start / BLOCK;
+    }
+    (signal, change)
+}
+
+#[test]
+fn a_slow_strum_over_the_last_chord_ringing_is_named_within_70_ms() {
+    // The short windows after the attack weigh their newest samples most: there the strum's later strings (F major's
+    // third, A3, is the fourth of six) have sounded and A minor's ring has decayed. A window weighing its middle most
+    // reads A minor's tail and F major's first strings together for longer (72 and 83 ms for the slower strums).
+    let mut delays = Vec::new();
+    for (transpose, gap_s) in [(0, 0.014), (0, 0.02), (-2, 0.016)] {
+        let (signal, change) = f_major_over_a_minor_ringing(transpose, gap_s);
+        let labels = track_with_onsets(&signal, &[block_of(0.5), change]);
+        let want = Chord {
+            root: (5 + transpose).rem_euclid(12) as u8,
+            quality: ChordQuality::Major,
+        };
+        let ms = first_right(&labels, change, want).map(|b| blocks_to_ms(b - change));
+        delays.push((transpose, gap_s, ms));
+    }
+    let late: Vec<_> = delays
+        .iter()
+        .filter(|d| d.2.is_none_or(|ms| ms > 70.0))
+        .collect();
+    assert!(late.is_empty(), "F major named late: {delays:?}");
+}

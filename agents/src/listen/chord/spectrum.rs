@@ -53,6 +53,8 @@ const HARMONIC_WEIGHTS: [f32; 8] = [1.0, 0.9, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55];
 const FUNDAMENTAL_NEEDED_FROM_MIDI: usize = 50;
 /// Shortest window (in decimated samples, 85 ms) whose peaks resolve every fundamental from D3 up.
 const FUNDAMENTAL_WINDOW: usize = HISTORY / 2;
+/// Share of a window shorter than [`FUNDAMENTAL_WINDOW`] over which its weight rises; it falls over the rest.
+const LEAN_RISE: f32 = 0.65;
 /// A peak is a note's only if it stands this many times above the steady background in its bin (3.5 dB): mains hum
 /// and other steady lines are no notes, while a string struck over them is.
 const ABOVE_BACKGROUND: f32 = 1.5;
@@ -183,6 +185,14 @@ impl Spectrum {
         let mut power = 0.0f32;
         // The Hann table is read with a fixed-point stride, so a window of any length costs no division per sample.
         let step = (HISTORY << 16) / len;
+        // A short window (it starts at an attack) leans toward its newest samples: half a Hann window rising over
+        // LEAN_RISE of it, the other half falling over the rest. There the strum's last strings (often the third, on
+        // top) have sounded and the previous chord's ring has decayed, while its oldest part holds only the first
+        // strings over that ring. From FUNDAMENTAL_WINDOW on every string has sounded and the plain window is kept.
+        let lean = len < FUNDAMENTAL_WINDOW;
+        let rise = ((len as f32 * LEAN_RISE) as usize).clamp(1, len - 1);
+        let rise_step = ((HISTORY / 2) << 16) / rise;
+        let fall_step = ((HISTORY / 2) << 16) / (len - rise);
         let (head, tail) = self.input.split_at_mut(len.min(HISTORY));
         let recent_from = len.saturating_sub(RECENT);
         let mut recent_power = 0.0f32;
@@ -191,7 +201,14 @@ impl Spectrum {
             if i >= recent_from {
                 recent_power += *x * *x;
             }
-            *x *= self.hann.get((i * step) >> 16).copied().unwrap_or(0.0);
+            let at = if !lean {
+                (i * step) >> 16
+            } else if i < rise {
+                (i * rise_step) >> 16
+            } else {
+                ((len - i) * fall_step) >> 16
+            };
+            *x *= self.hann.get(at).copied().unwrap_or(0.0);
         }
         tail.iter_mut().for_each(|x| *x = 0.0);
         power /= len as f32;
