@@ -4,25 +4,7 @@
 
 mod beat_support;
 
-use beat_support::beats_announced;
-
-/// Small seeded PRNG (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    /// Uniform in `-width..width`.
-    fn jitter(&mut self, width: f64) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        let uniform = (self.0 >> 11) as f64 / (1u64 << 53) as f64;
-        (uniform * 2.0 - 1.0) * width
-    }
-}
+use beat_support::{Rng, beats_announced};
 
 /// Where `pattern` (positions in beats inside one pattern of `length` beats) is heard, repeated `times`, at
 /// `bpm` from 0.8 s, each onset jittered by up to ±2 ms; and the true beats.

@@ -3,21 +3,7 @@
 
 mod beat_support;
 
-use beat_support::beats_announced;
-
-/// Small seeded PRNG (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    /// Uniform in `-width..width`.
-    fn jitter(&mut self, width: f64) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        let uniform = (self.0 >> 11) as f64 / (1u64 << 53) as f64;
-        (uniform * 2.0 - 1.0) * width
-    }
-}
+use beat_support::{Rng, beats_announced};
 
 /// Announced beats from `from` to `to` (s) that are on no true beat (within `tolerance` s).
 fn off_the_beat(beats: &[f64], truth: &[f64], from: f64, to: f64, tolerance: f64) -> Vec<f64> {
@@ -51,7 +37,7 @@ fn strummed_passage(stray: f64, unheard: &[f64]) -> Vec<f64> {
 fn off_beats_of_passage(stray: f64, unheard: &[f64], seed: u64) -> Vec<f64> {
     let (start, period) = (0.8, 60.0 / 84.0);
     let truth: Vec<f64> = (0..27).map(|k| start + k as f64 * period).collect();
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::new(seed);
     let times: Vec<f64> = strummed_passage(stray, unheard)
         .iter()
         .map(|beat| start + beat * period + rng.jitter(0.002))

@@ -1,8 +1,7 @@
 //! Tests of how soon the chord tracker names a new chord whatever the level and the sample rate: a soft strum that
 //! the onset detector reported, and one chord change heard at 22.05 to 96 kHz.
 
-use agents::listen::chord::ChordTracker;
-use agents::listen::{BLOCK, Chord, ChordQuality, Onset};
+use agents::listen::{BLOCK, Chord, ChordQuality};
 
 mod chord_support;
 
@@ -10,23 +9,6 @@ use chord_support::*;
 
 /// Mean-square level below which the tracker takes sound with no reported attack for silence (-66 dBFS RMS).
 const ABSOLUTE_GATE: f32 = 2.5e-7;
-
-/// Runs a tracker at `rate` over `signal`, telling it of an attack at the start of each block in `onset_blocks`;
-/// returns the label after each block.
-fn track_at(rate: f32, signal: &[f32], onset_blocks: &[usize]) -> Vec<Chord> {
-    let mut tracker = ChordTracker::new(rate);
-    signal
-        .chunks_exact(BLOCK)
-        .enumerate()
-        .map(|(b, block)| {
-            let onset = onset_blocks.contains(&b).then_some(Onset {
-                offset: 0,
-                strength: 1.0,
-            });
-            tracker.process(block, onset)
-        })
-        .collect()
-}
 
 /// Seconds from `start_block` to the first block labelled `want`, if any.
 fn seconds_to(labels: &[Chord], rate: f32, start_block: usize, want: Chord) -> Option<f32> {

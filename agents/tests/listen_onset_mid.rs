@@ -3,7 +3,7 @@
 
 use agents::listen::BLOCK;
 use agents::listen::onset::OnsetParams;
-use noise_support::{Noise, onset_blocks};
+use noise_support::{fizz_over_ringing_strings, onset_blocks};
 use std::f32::consts::TAU;
 
 mod noise_support;
@@ -18,22 +18,6 @@ fn without_mid_band() -> OnsetParams {
         mid_rise_db: 0.0,
         ..OnsetParams::default()
     }
-}
-
-/// The fizz of an overdriven amp: white noise differenced twice (its energy rises 12 dB an octave, so it fills the
-/// pre-emphasised energy from 5 kHz up), steady at `level`.
-fn fizz(n: usize, level: f32, seed: u32) -> Vec<f32> {
-    let mut noise = Noise(seed);
-    let (mut x1, mut d1) = (0.0, 0.0);
-    (0..n)
-        .map(|_| {
-            let x = noise.next();
-            let d = x - x1;
-            let y = d - d1;
-            (x1, d1) = (x, d);
-            level * y
-        })
-        .collect()
 }
 
 /// Adds a power chord (root `hz` and its fifth, 16 partials each falling 6 dB an octave, scattered phases) from
@@ -58,15 +42,7 @@ fn add_swelling_chord(signal: &mut [f32], start: usize, hz: f32, peak: f32, swel
 /// energy and the ringing strings the low band, so neither rises, while the new chord's partials from 800 Hz up
 /// stand well over what was there.
 fn chord_under_fizz() -> Vec<f32> {
-    let mut signal = fizz(48_000, 0.02, 9);
-    for (i, s) in signal.iter_mut().enumerate() {
-        let t = i as f32 / SR;
-        for (root, phase) in [(82.4f32, 0.3f32), (123.5, 1.1)] {
-            *s += (1..=4)
-                .map(|k| 0.1 / k as f32 * (TAU * root * k as f32 * t + phase * k as f32).sin())
-                .sum::<f32>();
-        }
-    }
+    let mut signal = fizz_over_ringing_strings();
     add_swelling_chord(&mut signal, ATTACK, 110.0, 0.6, 1.0);
     signal
 }

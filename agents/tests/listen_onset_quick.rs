@@ -4,7 +4,7 @@
 
 use agents::listen::BLOCK;
 use agents::listen::onset::OnsetParams;
-use noise_support::{Noise, onset_blocks};
+use noise_support::{Noise, fizz_over_ringing_strings, onset_blocks};
 use std::f32::consts::TAU;
 
 mod noise_support;
@@ -22,21 +22,6 @@ fn without_quick_rule() -> OnsetParams {
 fn onsets_after_start(signal: &[f32], params: OnsetParams) -> Vec<usize> {
     let found = onset_blocks(signal, params);
     found.into_iter().filter(|&b| b * BLOCK > 9_600).collect()
-}
-
-/// The fizz of an overdriven amp: white noise differenced twice, steady at `level`.
-fn fizz(n: usize, level: f32, seed: u32) -> Vec<f32> {
-    let mut noise = Noise(seed);
-    let (mut x1, mut d1) = (0.0, 0.0);
-    (0..n)
-        .map(|_| {
-            let x = noise.next();
-            let d = x - x1;
-            let y = d - d1;
-            (x1, d1) = (x, d);
-            level * y
-        })
-        .collect()
 }
 
 /// A power chord on `hz` (root and fifth, 16 partials each at 1/k, scattered phases) through a soft clipper (tanh,
@@ -72,15 +57,7 @@ fn a_chord_that_starts_in_a_blocks_last_sub_block_is_heard_in_that_block() {
     // sub-block too, the quick rule hears the jump alone
     let attack_block = 375;
     let attack = attack_block * BLOCK + 3 * 16;
-    let mut signal = fizz(48_000, 0.02, 9);
-    for (i, s) in signal.iter_mut().enumerate() {
-        let t = i as f32 / SR;
-        for (root, phase) in [(82.4f32, 0.3f32), (123.5, 1.1)] {
-            *s += (1..=4)
-                .map(|k| 0.1 / k as f32 * (TAU * root * k as f32 * t + phase * k as f32).sin())
-                .sum::<f32>();
-        }
-    }
+    let mut signal = fizz_over_ringing_strings();
     add_distorted_chord(&mut signal, attack, 110.0, 0.3, 0.2, 0.0);
     let with_quick = onsets_after_start(&signal, OnsetParams::default());
     assert_eq!(

@@ -31,3 +31,24 @@ pub fn beats_announced(times: &[f64], seconds: f64) -> Vec<f64> {
     }
     beats
 }
+
+/// Small seeded PRNG (xorshift64) for onset jitter.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator whose sequence differs well for neighbouring seeds (0 included).
+    #[allow(dead_code)]
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// Uniform in `-width..width`.
+    #[allow(dead_code)]
+    pub fn jitter(&mut self, width: f64) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        let uniform = (self.0 >> 11) as f64 / (1u64 << 53) as f64;
+        (uniform * 2.0 - 1.0) * width
+    }
+}

@@ -106,7 +106,12 @@ pub fn track(signal: &[f32]) -> Vec<Chord> {
 
 /// Like [`track`], telling the tracker of an attack at the start of each block in `onset_blocks`.
 pub fn track_with_onsets(signal: &[f32], onset_blocks: &[usize]) -> Vec<Chord> {
-    let mut tracker = ChordTracker::new(RATE);
+    track_at(RATE, signal, onset_blocks)
+}
+
+/// Like [`track_with_onsets`], for a signal sampled at `rate`.
+pub fn track_at(rate: f32, signal: &[f32], onset_blocks: &[usize]) -> Vec<Chord> {
+    let mut tracker = ChordTracker::new(rate);
     signal
         .chunks_exact(BLOCK)
         .enumerate()

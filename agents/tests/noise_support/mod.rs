@@ -98,3 +98,36 @@ pub fn onset_blocks(signal: &[f32], params: OnsetParams) -> Vec<usize> {
         })
         .collect()
 }
+
+/// The fizz of an overdriven amp: white noise differenced twice (its energy rises 12 dB an octave, so it fills the
+/// pre-emphasised energy from 5 kHz up), steady at `level`.
+#[allow(dead_code)]
+pub fn fizz(n: usize, level: f32, seed: u32) -> Vec<f32> {
+    let mut noise = Noise(seed);
+    let (mut x1, mut d1) = (0.0, 0.0);
+    (0..n)
+        .map(|_| {
+            let x = noise.next();
+            let d = x - x1;
+            let y = d - d1;
+            (x1, d1) = (x, d);
+            level * y
+        })
+        .collect()
+}
+
+/// A second of [`fizz`] over the low strings of a ringing chord (E2 and B2, their first four partials, steady): the
+/// fizz fills the pre-emphasised energy and the strings the low band, so neither rises when a new chord comes in.
+#[allow(dead_code)]
+pub fn fizz_over_ringing_strings() -> Vec<f32> {
+    let mut signal = fizz(48_000, 0.02, 9);
+    for (i, s) in signal.iter_mut().enumerate() {
+        let t = i as f32 / SR;
+        for (root, phase) in [(82.4f32, 0.3f32), (123.5, 1.1)] {
+            *s += (1..=4)
+                .map(|k| 0.1 / k as f32 * (TAU * root * k as f32 * t + phase * k as f32).sin())
+                .sum::<f32>();
+        }
+    }
+    signal
+}
