@@ -78,7 +78,9 @@ impl PitchTracker {
                 }
                 // The comb that cancels the old note also weakens the new one and lifts faint subharmonics of
                 // its waveform: a period twice or three times the plain signal's is one of those.
-                if plain_best.is_some_and(|p| is_multiple(r.period, p.period, OLD_NOTE_TOLERANCE)) {
+                if plain_best
+                    .is_some_and(|p| is_multiple(r.period, p.period, 2..=3, OLD_NOTE_TOLERANCE))
+                {
                     continue;
                 }
                 if cancelled_best.is_none_or(|c| c.clarity < r.clarity) && self.admissible(&r) {
@@ -170,10 +172,6 @@ impl PitchTracker {
 /// Whether `mixed` is a period both an old note's (`old`: once to three times) and a new note's (`new`: two to four
 /// times) fit into, within [`OLD_NOTE_TOLERANCE`].
 fn both_notes(mixed: f32, old: f32, new: f32) -> bool {
-    let fits = |period: f32, times: core::ops::RangeInclusive<u8>| {
-        times
-            .map(f32::from)
-            .any(|k| (mixed / (k * period) - 1.0).abs() < OLD_NOTE_TOLERANCE)
-    };
-    fits(old, 1..=3) && fits(new, 2..=4)
+    is_multiple(mixed, old, 1..=3, OLD_NOTE_TOLERANCE)
+        && is_multiple(mixed, new, 2..=4, OLD_NOTE_TOLERANCE)
 }

@@ -41,7 +41,7 @@ use super::Onset;
 use filter::{Decimator, HighPass};
 use floor::NoiseFloor;
 use hum::HumCanceller;
-use nsdf::{LagBank, ReadRules, Reading};
+use nsdf::{LagBank, ReadRules, Reading, is_multiple};
 use release::ReleaseDetector;
 use sustain::{LongWindow, SustainedNote};
 use tail::RoomTail;
@@ -528,10 +528,12 @@ impl PitchTracker {
                 .noise
                 .share(reading.mean_square, 1.0)
                 .is_some_and(|s| s < HISSY_SHARE)
-            && (2..=4).any(|k| {
-                (reading.period * sustain_hz / (k as f32 * self.rate) - 1.0).abs()
-                    < SAME_NOTE_TOLERANCE
-            })
+            && is_multiple(
+                reading.period,
+                self.rate / sustain_hz,
+                2..=4,
+                SAME_NOTE_TOLERANCE,
+            )
             && let Some(frame) = self.sustained()
         {
             return frame;

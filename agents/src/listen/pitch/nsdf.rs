@@ -416,10 +416,15 @@ impl LagBank {
     }
 }
 
-/// Whether period `long` is twice or three times `short`, within `tolerance` (a fraction).
-pub(super) fn is_multiple(long: f32, short: f32, tolerance: f32) -> bool {
-    [2.0f32, 3.0]
-        .iter()
+/// Whether period `long` is `times` (one of them) the period `short`, within `tolerance` (a fraction).
+pub(super) fn is_multiple(
+    long: f32,
+    short: f32,
+    times: core::ops::RangeInclusive<u8>,
+    tolerance: f32,
+) -> bool {
+    times
+        .map(f32::from)
         .any(|k| (long / (k * short) - 1.0).abs() < tolerance)
 }
 
@@ -442,12 +447,20 @@ fn interpolate(n: &[f32], i: usize) -> (f32, f32) {
     let (Some(&a), Some(&b), Some(&c)) = (n.get(i.wrapping_sub(1)), n.get(i), n.get(i + 1)) else {
         return (i as f32, n.get(i).copied().unwrap_or(0.0));
     };
+    let (shift, value) = parabola_peak(a, b, c);
+    (i as f32 + shift, value)
+}
+
+/// The vertex of the parabola through the values `a`, `b`, `c` of three neighbouring lags: its offset from the
+/// middle lag (within half a lag) and its value; the middle one when the three do not bend down.
+#[inline]
+pub(super) fn parabola_peak(a: f32, b: f32, c: f32) -> (f32, f32) {
     let curvature = a - 2.0 * b + c;
     if curvature.is_nan() || curvature >= 0.0 {
-        return (i as f32, b);
+        return (0.0, b);
     }
     let shift = (0.5 * (a - c) / curvature).clamp(-0.5, 0.5);
-    (i as f32 + shift, b - 0.25 * (a - c) * shift)
+    (shift, b - 0.25 * (a - c) * shift)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! The sums are the fading ones of McLeod's NSDF: `r(lag) = sum a^(n-j) x[j] x[j-lag]` and
 //! `m(lag) = E(n) + E(n-lag)`, with `E` the fading energy, so a steady periodic signal reads 1 at its period.
 
-use super::nsdf::Reading;
+use super::nsdf::{Reading, parabola_peak};
 
 /// Time constant (seconds) with which the window fades: four times the length of the longest of the short windows
 /// (6 dB more of a weak periodic signal over the hiss), short enough that a note damped under the hiss leaves
@@ -165,15 +165,8 @@ impl LongWindow {
                 Some(b) if b.1 >= c.1 => Some(b),
                 _ => Some(c),
             })?;
-        let (a, c) = (self.nsdf(peak - 1), self.nsdf(peak + 1));
-        let curvature = a - 2.0 * value + c;
-        let shift = if curvature < 0.0 {
-            (0.5 * (a - c) / curvature).clamp(-0.5, 0.5)
-        } else {
-            0.0
-        };
+        let (shift, clarity) = parabola_peak(self.nsdf(peak - 1), value, self.nsdf(peak + 1));
         let found = peak as f32 + shift;
-        let clarity = value - 0.25 * (a - c) * shift;
         ((found / period - 1.0).abs() <= tolerance && clarity > 0.0).then_some(Reading {
             period: found,
             clarity,
