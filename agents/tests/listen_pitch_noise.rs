@@ -26,16 +26,6 @@ fn hiss(samples: usize, rms_db: f32, seed: u32) -> Vec<f32> {
     raw.into_iter().map(|x| x * gain).collect()
 }
 
-/// Fraction of the blocks in `range` voiced within 3 % of `hz`.
-fn right(frames: &[PitchFrame], range: std::ops::Range<usize>, hz: f32) -> f32 {
-    let blocks = &frames[range.start / BLOCK..range.end / BLOCK];
-    blocks
-        .iter()
-        .filter(|f| f.hz > 0.0 && (f.hz / hz - 1.0).abs() < 0.03)
-        .count() as f32
-        / blocks.len().max(1) as f32
-}
-
 /// Notes of `hz`, each `peak` loud, picked every 0.6 s after 0.5 s of hiss alone, over hiss at `hiss_db` dBFS.
 fn notes_in_hiss(hz: &[f32], peak: f32, hiss_db: f32, seed: u32) -> (Vec<f32>, Vec<usize>) {
     let spacing = (0.6 * RATE) as usize;

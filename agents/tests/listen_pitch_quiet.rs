@@ -18,12 +18,7 @@ fn a_note_recorded_forty_db_down_is_heard_to_the_end_of_its_tail() {
         let mut signal = vec![0.0f32; lead_in];
         signal.extend(&note);
         let frames = track(&signal, &[lead_in]);
-        let tail = &frames[(lead_in + RATE as usize) / BLOCK..];
-        let right = tail
-            .iter()
-            .filter(|f| f.hz > 0.0 && (f.hz / hz - 1.0).abs() < 0.03)
-            .count() as f32
-            / tail.len() as f32;
+        let right = right(&frames, lead_in + RATE as usize..frames.len() * BLOCK, hz);
         assert!(
             right >= 0.95,
             "{hz} Hz: right {right} of its last two seconds"

@@ -91,12 +91,7 @@ fn a_note_left_to_ring_in_a_room_stays_voiced() {
         let (dry, end) = note(hz, None, 70 + k as u32);
         let signal = in_room(&dry, 0.5, 8.0, 60 + k as u32);
         let frames = track(&signal, &[4800]);
-        let range = &frames[(4800 + 2400) / BLOCK..(end - 2400) / BLOCK];
-        let right = range
-            .iter()
-            .filter(|f| f.hz > 0.0 && (f.hz / hz - 1.0).abs() < 0.03)
-            .count() as f32
-            / range.len() as f32;
+        let right = right(&frames, 4800 + 2400..end - 2400, hz);
         assert!(right >= 0.97, "{hz} Hz: only {right} of its blocks right");
     }
 }
@@ -184,12 +179,7 @@ fn a_soft_note_picked_as_a_loud_one_is_damped_in_a_room_is_heard() {
         }
         let signal = in_room(&dry, 0.5, 8.0, 35 + k as u32);
         let frames = track(&signal, &[lead_in, damp]);
-        let range = &frames[(damp + 4800) / BLOCK..(damp + 26_400) / BLOCK];
-        let right = range
-            .iter()
-            .filter(|f| f.hz > 0.0 && (f.hz / soft_hz - 1.0).abs() < 0.03)
-            .count() as f32
-            / range.len() as f32;
+        let right = right(&frames, damp + 4800..damp + 26_400, soft_hz);
         assert!(
             right >= 0.9,
             "{loud_hz} -> {soft_hz} Hz: only {right} of the soft note right"

@@ -75,6 +75,16 @@ pub fn track(signal: &[f32], attacks: &[usize]) -> Vec<PitchFrame> {
         .collect()
 }
 
+/// Fraction of the blocks in the sample range `range` voiced within 3 % of `hz`.
+pub fn right(frames: &[PitchFrame], range: std::ops::Range<usize>, hz: f32) -> f32 {
+    let blocks = &frames[range.start / BLOCK..range.end / BLOCK];
+    blocks
+        .iter()
+        .filter(|f| f.hz > 0.0 && (f.hz / hz - 1.0).abs() < 0.03)
+        .count() as f32
+        / blocks.len().max(1) as f32
+}
+
 /// `note` with its level multiplied, from `from` samples on, by a damping envelope of time constant `seconds`.
 pub fn damped(mut note: Vec<f32>, from: usize, seconds: f32) -> Vec<f32> {
     for (i, x) in note.iter_mut().enumerate().skip(from) {
