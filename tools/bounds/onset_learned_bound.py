@@ -230,12 +230,8 @@ def training_rows(y, x, hard_columns):
 
 def fit(make, data, which):
     """A model of kind `make` trained on the takes numbered in `which`."""
-    xs, ys = [], []
-    for i in which:
-        _, _, x, y, _, rows = data[i]
-        xs.append(x[rows])
-        ys.append(y[rows])
-    return make().fit(np.concatenate(xs), np.concatenate(ys))
+    which = set(which)
+    return fit_rows(make, data, lambda i, rows: np.full(len(rows), i in which))
 
 
 def fit_rows(make, data, wanted):
