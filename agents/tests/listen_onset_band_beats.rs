@@ -5,9 +5,8 @@
 
 mod noise_support;
 
-use agents::listen::BLOCK;
-use agents::listen::onset::OnsetDetector;
-use noise_support::Noise;
+use agents::listen::onset::OnsetParams;
+use noise_support::{Noise, onset_blocks};
 use std::f64::consts::TAU;
 
 const SR: f64 = 48_000.0;
@@ -44,12 +43,7 @@ fn onsets_of_a_unison(hz: f64, apart_hz: f64, second_gain: f64) -> Vec<usize> {
         3.0,
         0.6,
     );
-    let mut detector = OnsetDetector::new(SR as f32);
-    signal
-        .chunks(BLOCK)
-        .enumerate()
-        .filter_map(|(b, block)| detector.process(block).onset.map(|_| b))
-        .collect()
+    onset_blocks(&signal, OnsetParams::default())
 }
 
 #[test]

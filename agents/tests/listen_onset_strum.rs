@@ -4,8 +4,8 @@
 mod noise_support;
 
 use agents::listen::BLOCK;
-use agents::listen::onset::{OnsetDetector, OnsetParams};
-use noise_support::Noise;
+use agents::listen::onset::OnsetParams;
+use noise_support::{Noise, onset_blocks};
 use std::f32::consts::TAU;
 
 const SR: f32 = 48_000.0;
@@ -97,16 +97,10 @@ fn strum_over_a_ringing_chord(first_db: f32, seed: u32) -> (Vec<f32>, usize) {
 
 /// The samples (block ends) at which a detector with `params` reported its onsets in `signal`.
 fn reported(signal: &[f32], params: OnsetParams) -> Vec<usize> {
-    let mut detector = OnsetDetector::with_params(SR, params);
-    let mut at = Vec::new();
-    for (b, block) in signal.chunks(BLOCK).enumerate() {
-        let frame = detector.process(block);
-        assert!(frame.odf.is_finite());
-        if frame.onset.is_some() {
-            at.push((b + 1) * BLOCK);
-        }
-    }
-    at
+    onset_blocks(signal, params)
+        .into_iter()
+        .map(|b| (b + 1) * BLOCK)
+        .collect()
 }
 
 /// Parameters with the pick view off.
